@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// tradesec's executable: runs the built CLI and sets the exit code; the library never exits.
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  // Fast path: no module graph for the version.
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`${pkg.version}\n`);
+} else {
+  const { main } = await import('../dist/src/cli/main.js');
+  process.exitCode = await main(argv);
+}

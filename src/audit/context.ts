@@ -1,0 +1,92 @@
+// The shared, lazily memoised audit context: each artefact is discovered, read or parsed once.
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { discoverFiles, type RepoFile } from '../facts/discovery.js';
+import { GitRepo } from '../facts/git.js';
+import type { Probe } from '../facts/probe.js';
+import { readTextFile, type TextFile } from '../facts/text.js';
+import type { AuditContext, CheckContext, CheckSettings, Fact } from './check.js';
+import { splitList, type AuditConfig } from './config.js';
+import type { Target } from './types.js';
+
+/** What the shared context is built from. */
+export interface ContextOptions {
+  root: string;
+  targets: readonly Target[];
+  config: AuditConfig;
+  probe: Probe;
+  hostRoot?: string;
+  isRoot?: boolean;
+  now?: Date;
+}
+
+/** Compiles globs: a glob without `/` matches the file name at any depth. */
+export function globMatcher(patterns: string | readonly string[]): (relPath: string) => boolean {
+  const list = typeof patterns === 'string' ? [patterns] : [...patterns];
+  if (list.length === 0) return () => false;
+  const full = list.filter((p) => p.includes('/')).map((p) => p.replace(/^\.\//, ''));
+  const base = list.filter((p) => !p.includes('/'));
+  const fullMatch = full.length ? picomatch(full, { dot: true }) : () => false;
+  const baseMatch = base.length ? picomatch(base, { dot: true }) : () => false;
+  return (relPath) => fullMatch(relPath) || baseMatch(path.posix.basename(relPath));
+}
+
+/** Builds the shared context of one audit. */
+export function createAuditContext(options: ContextOptions): AuditContext {
+  const root = path.resolve(options.root);
+  const excluded = globMatcher(options.config.exclude);
+  const texts = new Map<string, Promise<TextFile>>();
+  const facts = new Map<Fact<unknown>, Promise<unknown>>();
+  let files: Promise<RepoFile[]> | undefined;
+  let git: Promise<GitRepo | { reason: string }> | undefined;
+
+  const ctx: AuditContext = {
+    root,
+    targets: options.targets,
+    hostRoot: path.resolve(options.hostRoot ?? '/'),
+    isRoot: options.isRoot ?? process.getuid?.() === 0,
+    now: options.now ?? new Date(),
+    config: options.config,
+    probe: options.probe,
+    files() {
+      files ??= discoverFiles(root, { exclude: excluded });
+      return files;
+    },
+    async glob(patterns) {
+      const match = globMatcher(patterns);
+      return (await ctx.files()).filter((f) => match(f.path));
+    },
+    read(file) {
+      const abs = typeof file === 'string' ? (path.isAbsolute(file) ? file : path.join(root, file)) : file.abs;
+      let cached = texts.get(abs);
+      if (!cached) {
+        cached = readTextFile(abs);
+        texts.set(abs, cached);
+      }
+      return cached;
+    },
+    git() {
+      git ??= GitRepo.open(options.probe, root);
+      return git;
+    },
+    fact<T>(fact: Fact<T>): Promise<T> {
+      let cached = facts.get(fact as Fact<unknown>);
+      if (!cached) {
+        cached = fact.compute(ctx);
+        facts.set(fact as Fact<unknown>, cached);
+      }
+      return cached as Promise<T>;
+    },
+  };
+  return ctx;
+}
+
+/** The view of the shared context that one check receives. */
+export function checkContext(shared: AuditContext, checkId: string): CheckContext {
+  const section = shared.config.sections.get(checkId) ?? {};
+  const settings: CheckSettings = {
+    get: (key) => section[key],
+    list: (key) => splitList(section[key]),
+  };
+  return Object.assign(Object.create(shared) as AuditContext, { settings });
+}

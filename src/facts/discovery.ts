@@ -1,0 +1,97 @@
+// File discovery: every file under the audited root that matters, without walking what does not.
+import { lstat, opendir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+
+/** A file found under the audited root. */
+export interface RepoFile {
+  /** Posix path relative to the root. */
+  path: string;
+  /** Absolute path on disk. */
+  abs: string;
+  /** A symlink whose target stays inside the root (links leaving the root are not listed). */
+  symlink: boolean;
+}
+
+/** Directory names never walked: VCS data, dependencies, caches and build output. */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
+  '.git',
+  '.hg',
+  '.svn',
+  'node_modules',
+  '__pycache__',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.ruff_cache',
+  '.tox',
+  '.nox',
+  '.venv',
+  'venv',
+  '.eggs',
+  'site-packages',
+  '.cache',
+  '.next',
+  '.terraform',
+  'dist',
+  'build',
+  'coverage',
+  'htmlcov',
+]);
+
+/** Options for {@link discoverFiles}. */
+export interface DiscoveryOptions {
+  /** Returns true for a relative posix path that the configuration excludes. */
+  exclude?: (relPath: string) => boolean;
+}
+
+/** Walks `root` and returns its files, sorted by path. */
+export async function discoverFiles(root: string, options: DiscoveryOptions = {}): Promise<RepoFile[]> {
+  const realRoot = await realpath(root);
+  const out: RepoFile[] = [];
+  const walk = async (dirAbs: string, dirRel: string): Promise<void> => {
+    let dir: Awaited<ReturnType<typeof opendir>>;
+    try {
+      dir = await opendir(dirAbs);
+    } catch {
+      // An unreadable directory cannot be listed; the file-perms check reports modes, not this walk.
+      return;
+    }
+    const subdirs: Array<[string, string]> = [];
+    for await (const entry of dir) {
+      const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
+      const abs = path.join(dirAbs, entry.name);
+      if (options.exclude?.(rel)) continue;
+      if (entry.isDirectory()) {
+        if (SKIPPED_DIRS.has(entry.name)) continue;
+        subdirs.push([abs, rel]);
+      } else if (entry.isFile()) {
+        out.push({ path: rel, abs, symlink: false });
+      } else if (entry.isSymbolicLink()) {
+        const target = await realpath(abs).catch(() => undefined);
+        if (!target || !isInside(realRoot, target)) continue;
+        const st = await lstat(target).catch(() => undefined);
+        // Symlinked directories are not walked: their files are listed where they really live.
+        if (st?.isFile()) out.push({ path: rel, abs, symlink: true });
+      }
+    }
+    await Promise.all(
+      subdirs.map(async ([abs, rel]) => {
+        if (await isVirtualenv(abs)) return;
+        await walk(abs, rel);
+      }),
+    );
+  };
+  await walk(realRoot === root ? root : realRoot, '');
+  out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return out;
+}
+
+async function isVirtualenv(dirAbs: string): Promise<boolean> {
+  const st = await lstat(path.join(dirAbs, 'pyvenv.cfg')).catch(() => undefined);
+  return st?.isFile() ?? false;
+}
+
+/** True when `child` is `parent` or below it (both absolute, resolved). */
+export function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}

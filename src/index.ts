@@ -1,0 +1,25 @@
+// The public API: what checks and plugins import, and what embedders call.
+export type {
+  AuditContext,
+  Check,
+  CheckContext,
+  CheckSettings,
+  Fact,
+} from './audit/check.js';
+export { defineCheck, defineFact, skip, unreadableFinding } from './audit/check.js';
+export type { AuditConfig, ConfigIgnore } from './audit/config.js';
+export { defaultConfig, loadConfig, parseConfig } from './audit/config.js';
+export { globMatcher } from './audit/context.js';
+export { auditExitCode, runAudit, type AuditOptions } from './audit/engine.js';
+export { ConfigError, ExitCode, UsageError } from './audit/errors.js';
+export { fingerprintSecret, maskSecrets } from './audit/fingerprint.js';
+export { atLeast, parseSeverity } from './audit/severity.js';
+export type * from './audit/types.js';
+export { SEVERITIES } from './audit/types.js';
+export type { RepoFile } from './facts/discovery.js';
+export { type EnvEntry, type EnvFile, envValues, parseEnvFile } from './facts/env-file.js';
+export type { GitRepo, HistoryEntry } from './facts/git.js';
+export type { Probe, ProbeOptions, ProbeResult } from './facts/probe.js';
+export type { TextFile } from './facts/text.js';
+export { parseRotationRecord } from './keys/rotation-record.js';
+export { LineIndex } from './util/lines.js';
