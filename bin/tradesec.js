@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 // tradesec's executable: runs the built CLI and sets the exit code; the library never exits.
+// A closed pipe (tradesec ... | head) is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // Fast path: no module graph for the version.

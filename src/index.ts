@@ -10,7 +10,7 @@ export { defineCheck, defineFact, skip, unreadableFinding } from './audit/check.
 export type { AuditConfig, ConfigIgnore } from './audit/config.js';
 export { defaultConfig, loadConfig, parseConfig } from './audit/config.js';
 export { globMatcher } from './audit/context.js';
-export { auditExitCode, runAudit, type AuditOptions } from './audit/engine.js';
+export { type AuditOptions, auditExitCode, runAudit } from './audit/engine.js';
 export { ConfigError, ExitCode, UsageError } from './audit/errors.js';
 export { fingerprintSecret, maskSecrets } from './audit/fingerprint.js';
 export { atLeast, parseSeverity } from './audit/severity.js';
@@ -20,6 +20,14 @@ export type { RepoFile } from './facts/discovery.js';
 export { type EnvEntry, type EnvFile, envValues, parseEnvFile } from './facts/env-file.js';
 export type { GitRepo, HistoryEntry } from './facts/git.js';
 export type { Probe, ProbeOptions, ProbeResult } from './facts/probe.js';
+export {
+  descendantsOfType,
+  lineOf,
+  type PythonSource,
+  pythonSources,
+  type SyntaxNode,
+  type SyntaxTree,
+} from './facts/python/sources.js';
 export type { TextFile } from './facts/text.js';
 export { parseRotationRecord } from './keys/rotation-record.js';
 export { LineIndex } from './util/lines.js';

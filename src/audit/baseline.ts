@@ -10,7 +10,11 @@ export function baselineOf(result: AuditResult): Baseline {
   const findings = result.checks
     .flatMap((c) => c.findings)
     .map((f) => ({ fingerprint: f.fingerprint, rule: f.rule, ...(f.file ? { file: f.file } : {}) }))
-    .sort((a, b) => `${a.rule}\0${a.file ?? ''}\0${a.fingerprint}`.localeCompare(`${b.rule}\0${b.file ?? ''}\0${b.fingerprint}`));
+    .sort((a, b) =>
+      `${a.rule}\0${a.file ?? ''}\0${a.fingerprint}`.localeCompare(
+        `${b.rule}\0${b.file ?? ''}\0${b.fingerprint}`,
+      ),
+    );
   return { schemaVersion: 1, findings };
 }
 

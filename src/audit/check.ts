@@ -70,8 +70,10 @@ const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export function defineCheck(check: Check): Check {
   const { meta } = check;
   if (!KEBAB.test(meta.id)) throw new Error(`check id "${meta.id}" must be kebab-case`);
-  if (!Number.isInteger(meta.point) || meta.point < 1) throw new Error(`check ${meta.id}: point must be a positive integer`);
-  if (!meta.title || !meta.description) throw new Error(`check ${meta.id}: title and description are required`);
+  if (!Number.isInteger(meta.point) || meta.point < 1)
+    throw new Error(`check ${meta.id}: point must be a positive integer`);
+  if (!meta.title || !meta.description)
+    throw new Error(`check ${meta.id}: title and description are required`);
   if (meta.targets.length === 0) throw new Error(`check ${meta.id}: at least one target is required`);
   for (const [name, rule] of Object.entries(meta.rules)) {
     if (!KEBAB.test(name)) throw new Error(`check ${meta.id}: rule "${name}" must be kebab-case`);

@@ -69,8 +69,8 @@ export function splitList(value: unknown): string[] {
  * Loads the configuration: `explicit` must exist; otherwise `.tradesecrc` in `root` is read when present.
  * Throws ConfigError for anything malformed (malformed ignores fail closed).
  */
-export async function loadConfig(root: string, explicit?: string): Promise<AuditConfig> {
-  const file = explicit ? path.resolve(explicit) : path.join(root, CONFIG_FILE);
+export async function loadConfig(root: string, explicit?: string, cwd = process.cwd()): Promise<AuditConfig> {
+  const file = explicit ? path.resolve(cwd, explicit) : path.join(root, CONFIG_FILE);
   const shown = explicit ?? CONFIG_FILE;
   let text: string;
   try {
@@ -118,7 +118,10 @@ export function parseConfig(text: string, shown: string): AuditConfig {
         config.exclude = splitList(value);
         break;
       case 'inline-ignores':
-        config.inlineIgnores = parseBool(str, () => new ConfigError(shown, 'inline-ignores must be true or false', keyLine(key)));
+        config.inlineIgnores = parseBool(
+          str,
+          () => new ConfigError(shown, 'inline-ignores must be true or false', keyLine(key)),
+        );
         break;
     }
   }
@@ -128,7 +131,12 @@ export function parseConfig(text: string, shown: string): AuditConfig {
     if (name === 'severity') {
       for (const [k, v] of Object.entries(value)) {
         const s = parseSeverity(String(v));
-        if (!s) throw new ConfigError(shown, `severity of "${k}" must be critical, high, medium, low or info`, keyLine(k));
+        if (!s)
+          throw new ConfigError(
+            shown,
+            `severity of "${k}" must be critical, high, medium, low or info`,
+            keyLine(k),
+          );
         config.severity.set(k, s);
       }
     } else if (name === 'plugins') {
@@ -139,13 +147,15 @@ export function parseConfig(text: string, shown: string): AuditConfig {
     } else if (name === 'ignore') {
       for (const [label, body] of Object.entries(value)) {
         const line = sectionLine(`ignore.${label}`) ?? 0;
-        if (!isSection(body)) throw new ConfigError(shown, `ignores are sections: [ignore.${label}]`, keyLine(label));
+        if (!isSection(body))
+          throw new ConfigError(shown, `ignores are sections: [ignore.${label}]`, keyLine(label));
         config.ignores.push(parseIgnore(label, body, shown, line));
       }
     } else if (!RESERVED_SECTIONS.has(name)) {
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(value)) {
-        if (isSection(v)) throw new ConfigError(shown, `unexpected section [${name}.${k}]`, sectionLine(`${name}.${k}`));
+        if (isSection(v))
+          throw new ConfigError(shown, `unexpected section [${name}.${k}]`, sectionLine(`${name}.${k}`));
         flat[k] = Array.isArray(v) ? v.join(',') : String(v);
       }
       config.sections.set(name, flat);
@@ -154,7 +164,12 @@ export function parseConfig(text: string, shown: string): AuditConfig {
   return config;
 }
 
-function parseIgnore(label: string, body: Record<string, unknown>, shown: string, line: number): ConfigIgnore {
+function parseIgnore(
+  label: string,
+  body: Record<string, unknown>,
+  shown: string,
+  line: number,
+): ConfigIgnore {
   const allowed = new Set(['rule', 'path', 'paths', 'reason', 'expires']);
   for (const k of Object.keys(body)) {
     if (!allowed.has(k)) throw new ConfigError(shown, `unknown setting "${k}" in [ignore.${label}]`, line);
@@ -172,7 +187,8 @@ function parseIgnore(label: string, body: Record<string, unknown>, shown: string
   };
   if (body.expires !== undefined) {
     const e = String(body.expires).trim();
-    if (!isValidDate(e)) throw new ConfigError(shown, `[ignore.${label}] expires must be a date YYYY-MM-DD, not "${e}"`, line);
+    if (!isValidDate(e))
+      throw new ConfigError(shown, `[ignore.${label}] expires must be a date YYYY-MM-DD, not "${e}"`, line);
     ignore.expires = e;
   }
   return ignore;

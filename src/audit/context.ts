@@ -6,7 +6,7 @@ import { GitRepo } from '../facts/git.js';
 import type { Probe } from '../facts/probe.js';
 import { readTextFile, type TextFile } from '../facts/text.js';
 import type { AuditContext, CheckContext, CheckSettings, Fact } from './check.js';
-import { splitList, type AuditConfig } from './config.js';
+import { type AuditConfig, splitList } from './config.js';
 import type { Target } from './types.js';
 
 /** What the shared context is built from. */
@@ -57,7 +57,8 @@ export function createAuditContext(options: ContextOptions): AuditContext {
       return (await ctx.files()).filter((f) => match(f.path));
     },
     read(file) {
-      const abs = typeof file === 'string' ? (path.isAbsolute(file) ? file : path.join(root, file)) : file.abs;
+      const abs =
+        typeof file === 'string' ? (path.isAbsolute(file) ? file : path.join(root, file)) : file.abs;
       let cached = texts.get(abs);
       if (!cached) {
         cached = readTextFile(abs);

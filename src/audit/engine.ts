@@ -7,12 +7,7 @@ import { checkContext, createAuditContext } from './context.js';
 import { UsageError } from './errors.js';
 import { findingFingerprint, maskSecrets } from './fingerprint.js';
 import { atLeast } from './severity.js';
-import {
-  type Baseline,
-  matchConfigIgnore,
-  parseInlineIgnore,
-  ruleMatches,
-} from './suppressions.js';
+import { type Baseline, matchConfigIgnore, parseInlineIgnore, ruleMatches } from './suppressions.js';
 import type {
   AuditResult,
   CheckOutcome,
@@ -21,8 +16,8 @@ import type {
   FindingInput,
   RuleMeta,
   Severity,
-  SuppressedFinding,
   Summary,
+  SuppressedFinding,
   Target,
 } from './types.js';
 
@@ -55,7 +50,11 @@ export interface AuditOptions {
 }
 
 /** The checks to run, in point order; unknown ids are a usage error. */
-export function selectChecks(all: readonly Check[], only: readonly string[], skipIds: readonly string[]): Check[] {
+export function selectChecks(
+  all: readonly Check[],
+  only: readonly string[],
+  skipIds: readonly string[],
+): Check[] {
   const known = new Set(all.map((c) => c.meta.id));
   for (const id of [...only, ...skipIds]) {
     if (!known.has(id)) throw new UsageError(`unknown check "${id}" (see: tradesec checks list)`);
@@ -86,7 +85,8 @@ export function validateConfigIds(config: AuditConfig, checks: readonly Check[])
     if (!isKnown(id)) throw new UsageError(`${file}: [severity] names unknown check or rule "${id}"`);
   }
   for (const ig of config.ignores) {
-    if (!isKnown(ig.rule)) throw new UsageError(`${file}: [ignore.${ig.name}] names unknown rule "${ig.rule}"`);
+    if (!isKnown(ig.rule))
+      throw new UsageError(`${file}: [ignore.${ig.name}] names unknown rule "${ig.rule}"`);
   }
   const reserved = new Set(['severity', 'plugins', 'ignore']);
   for (const [name, section] of config.sections) {
@@ -155,7 +155,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       const suppressed: SuppressedFinding[] = [];
       for (const input of outcome.findings) {
         const finding = resolveFinding(check, input, config);
-        const lines = inline && finding.file && finding.line ? await linesAround(shared, finding.file, finding.line) : [];
+        const lines =
+          inline && finding.file && finding.line ? await linesAround(shared, finding.file, finding.line) : [];
         const decision = decide(finding, lines, config, baseline, now, options.baseline ? 'baseline' : '');
         if (decision.suppressed) suppressed.push(decision.suppressed);
         else findings.push(decision.finding);
@@ -199,7 +200,11 @@ function resolveFinding(check: Check, input: FindingInput, config: AuditConfig):
     rule: ruleId,
     severity,
     message,
-    fingerprint: findingFingerprint(ruleId, input.file, maskSecrets(input.evidence ?? input.message, secrets)),
+    fingerprint: findingFingerprint(
+      ruleId,
+      input.file,
+      maskSecrets(input.evidence ?? input.message, secrets),
+    ),
     remediation: maskSecrets(input.remediation ?? rule.remediation, secrets),
   };
   if (input.file !== undefined) finding.file = input.file;
@@ -238,7 +243,8 @@ function decide(
   if (baseline.has(finding.fingerprint)) {
     return { suppressed: { ...finding, kind: 'baseline', reason: `accepted in ${baselineName}` } };
   }
-  if (notes.length > 0) return { finding: { ...finding, message: `${finding.message} (${notes.join('; ')})` } };
+  if (notes.length > 0)
+    return { finding: { ...finding, message: `${finding.message} (${notes.join('; ')})` } };
   return { finding };
 }
 

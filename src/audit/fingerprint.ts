@@ -4,7 +4,10 @@ import { createHash } from 'node:crypto';
 /** Fingerprint of a finding from its rule, file and normalised evidence; line numbers play no part. */
 export function findingFingerprint(rule: string, file: string | undefined, evidence: string): string {
   const normalised = evidence.replace(/\s+/g, ' ').trim();
-  return createHash('sha256').update(`${rule}\0${file ?? ''}\0${normalised}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${rule}\0${file ?? ''}\0${normalised}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** A short, non-reversible fingerprint of a secret value, safe to print: `sha256:1a2b3c4d5e6f`. */

@@ -1,6 +1,7 @@
 // Suppressions: config ignores, inline `tradesec-ignore` comments and baselines, all with a reason.
-import { globMatcher } from './context.js';
+
 import { type ConfigIgnore, isExpired } from './config.js';
+import { globMatcher } from './context.js';
 
 /** A baseline: fingerprints of findings accepted at one point in time. */
 export interface Baseline {

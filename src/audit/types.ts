@@ -13,7 +13,13 @@ export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip' | 'error';
 export type Target = 'repo' | 'host' | 'url';
 
 /** Why a check did not examine anything. */
-export type SkipCode = 'not-applicable' | 'needs-root' | 'tool-missing' | 'not-a-git-repo' | 'disabled' | 'unknown';
+export type SkipCode =
+  | 'not-applicable'
+  | 'needs-root'
+  | 'tool-missing'
+  | 'not-a-git-repo'
+  | 'disabled'
+  | 'unknown';
 
 /** One kind of finding a check can report. */
 export interface RuleMeta {

@@ -39,8 +39,16 @@ export function memoryIo(overrides: Partial<Io> = {}): Io & { out: () => string;
   let out = '';
   let err = '';
   return {
-    stdout: { write: (t) => void (out += t) },
-    stderr: { write: (t) => void (err += t) },
+    stdout: {
+      write: (t) => {
+        out += t;
+      },
+    },
+    stderr: {
+      write: (t) => {
+        err += t;
+      },
+    },
     isTTY: false,
     color: false,
     interactive: false,

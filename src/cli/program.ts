@@ -11,7 +11,7 @@ export interface CliState {
 /** Wraps a command action: its return value becomes the exit code, errors become one line. */
 export function action<A extends unknown[]>(
   state: CliState,
-  fn: (...args: A) => Promise<number | undefined | void>,
+  fn: (...args: A) => Promise<number | undefined>,
 ): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
@@ -51,7 +51,13 @@ export function examples(lines: Array<[string, string]>): string {
 
 /** Parses a comma-separated option value. */
 export function commaList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 /** Collects a repeatable option. */

@@ -1,4 +1,6 @@
 // What git knows about the audited directory: tracked files, ignore rules, and history.
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Probe } from './probe.js';
 
 /** A file path as it stood in one commit. */
@@ -8,6 +10,20 @@ export interface HistoryEntry {
   date: string;
   /** Posix path relative to the audited root. */
   path: string;
+}
+
+/** The ignore rule that decides whether a path is ignored (the last one that matches it). */
+export interface IgnoreMatch {
+  /** The file the rule comes from, as git names it (relative to the top level, or absolute). */
+  source: string;
+  /** 1-based line of the rule in `source`. */
+  line: number;
+  /** The rule as written, with its `!` when it re-includes. */
+  pattern: string;
+  /** True for a `!pattern`: the path is not ignored. */
+  negated: boolean;
+  /** True when the rule lives in a `.gitignore` of the work tree, which every clone shares. */
+  shared: boolean;
 }
 
 /** Git facts for a directory inside a work tree; every query runs git at most once. */
@@ -29,7 +45,17 @@ export class GitRepo {
   static async open(probe: Probe, root: string): Promise<GitRepo | { reason: string }> {
     const r = await probe.run(['git', 'rev-parse', '--show-toplevel', '--show-prefix'], { cwd: root });
     if (r.failure === 'not-found') return { reason: 'git is not installed' };
-    if (r.exitCode !== 0) return { reason: 'not a git repository' };
+    if (r.exitCode !== 0) {
+      // git refuses a repository another user owns (CVE-2022-24765); that is not the same as "no repository".
+      if (/dubious ownership/.test(r.stderr)) {
+        return {
+          reason: 'git refuses to read this repository because another user owns it (safe.directory)',
+        };
+      }
+      if (/must be run in a work tree/.test(r.stderr))
+        return { reason: 'not a git repository (not in a work tree)' };
+      return { reason: 'not a git repository' };
+    }
     const [toplevel = '', prefix = ''] = r.stdout.split('\n');
     return new GitRepo(probe, root, toplevel, prefix);
   }
@@ -53,9 +79,68 @@ export class GitRepo {
 
   /** The subset of `paths` that the ignore rules match, whether or not they are tracked. */
   async ignored(paths: readonly string[]): Promise<Set<string>> {
-    if (paths.length === 0) return new Set();
-    const out = await this.git(['check-ignore', '--no-index', '-z', '--stdin'], `${paths.join('\0')}\0`);
+    const asked = await this.checkablePaths(paths);
+    if (asked.length === 0) return new Set();
+    const out = await this.git(['check-ignore', '--no-index', '-z', '--stdin'], `${asked.join('\0')}\0`);
     return new Set(out.split('\0').filter(Boolean));
+  }
+
+  /**
+   * For each of `paths` that some ignore rule matches, the rule that decides it (a `!` rule means the
+   * path is re-included). Paths no rule matches are absent.
+   */
+  async ignoreMatches(paths: readonly string[]): Promise<Map<string, IgnoreMatch>> {
+    const asked = await this.checkablePaths(paths);
+    const matches = new Map<string, IgnoreMatch>();
+    if (asked.length === 0) return matches;
+    const out = await this.git(
+      ['check-ignore', '--no-index', '--verbose', '--non-matching', '-z', '--stdin'],
+      `${asked.join('\0')}\0`,
+    );
+    // Records are four NUL-terminated fields: source, line, pattern, path (empty fields when nothing matches).
+    const fields = out.split('\0');
+    for (let i = 0; i + 3 < fields.length; i += 4) {
+      const [source = '', line = '', pattern = '', p = ''] = fields.slice(i, i + 4);
+      if (!source || !p) continue;
+      matches.set(p, {
+        source,
+        line: Number(line),
+        pattern,
+        negated: pattern.startsWith('!'),
+        shared:
+          !path.isAbsolute(source) &&
+          path.posix.basename(source) === '.gitignore' &&
+          !source.startsWith('.git/'),
+      });
+    }
+    return matches;
+  }
+
+  /** Drops paths git would refuse (`beyond a symbolic link`), which would fail the whole query. */
+  private async checkablePaths(paths: readonly string[]): Promise<string[]> {
+    const links = new Map<string, Promise<boolean>>();
+    const isLink = (rel: string) => {
+      let cached = links.get(rel);
+      if (!cached) {
+        cached = lstat(path.join(this.root, rel)).then(
+          (st) => st.isSymbolicLink(),
+          () => false,
+        );
+        links.set(rel, cached);
+      }
+      return cached;
+    };
+    const keep = await Promise.all(
+      paths.map(async (p) => {
+        if (!p) return false;
+        const parts = p.split('/');
+        for (let i = 1; i < parts.length; i++) {
+          if (await isLink(parts.slice(0, i).join('/'))) return false;
+        }
+        return true;
+      }),
+    );
+    return paths.filter((_, i) => keep[i]);
   }
 
   /** Whether any commit exists yet. */
@@ -85,6 +170,8 @@ export class GitRepo {
     const out = await this.git([
       'log',
       '--all',
+      // Merge commits too: a file added while resolving a merge appears in no other commit.
+      '-m',
       '--relative',
       '--no-renames',
       '--diff-filter=AMT',
@@ -95,6 +182,7 @@ export class GitRepo {
       ...globs.map((g) => `:(glob)${g}`),
     ]);
     const entries: HistoryEntry[] = [];
+    const seen = new Set<string>();
     for (const record of out.split('\x1e')) {
       if (!record.trim()) continue;
       const nl = record.indexOf('\n');
@@ -103,7 +191,10 @@ export class GitRepo {
       const names = nl === -1 ? [] : record.slice(nl + 1).split('\0');
       for (const name of names) {
         const p = name.replace(/^\n+/, '');
-        if (p) entries.push({ commit, date, path: p });
+        // With -m a merge is listed once per parent.
+        if (!p || seen.has(`${commit}\0${p}`)) continue;
+        seen.add(`${commit}\0${p}`);
+        entries.push({ commit, date, path: p });
       }
     }
     return entries;

@@ -38,7 +38,7 @@ export function describeFsError(err: unknown): string {
     case 'EPERM':
       return 'permission denied';
     case 'ENOENT':
-      return 'no such file';
+      return 'no such file or directory';
     case 'EISDIR':
       return 'is a directory';
     case 'ELOOP':

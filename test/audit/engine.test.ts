@@ -1,27 +1,46 @@
 import { describe, expect, it } from 'vitest';
+import { baselineOf } from '../../src/audit/baseline.js';
 import { defineCheck, skip } from '../../src/audit/check.js';
 import { defaultConfig, parseConfig } from '../../src/audit/config.js';
 import { auditExitCode, runAudit, selectChecks, validateConfigIds } from '../../src/audit/engine.js';
 import { UsageError } from '../../src/audit/errors.js';
-import { baselineOf } from '../../src/audit/baseline.js';
 import type { FindingInput } from '../../src/audit/types.js';
 import { tempDir, writeFiles } from '../helpers/temp.js';
 
 const rules = {
-  bad: { title: 'No bad lines', severity: 'high' as const, description: 'Bad lines are bad.', remediation: 'Remove them.' },
-  meh: { title: 'No meh lines', severity: 'low' as const, description: 'Meh lines are meh.', remediation: 'Reword.' },
+  bad: {
+    title: 'No bad lines',
+    severity: 'high' as const,
+    description: 'Bad lines are bad.',
+    remediation: 'Remove them.',
+  },
+  meh: {
+    title: 'No meh lines',
+    severity: 'low' as const,
+    description: 'Meh lines are meh.',
+    remediation: 'Reword.',
+  },
 };
 
 /** A check reporting every line containing BAD (high) or MEH (low) in app.conf. */
 const lineCheck = defineCheck({
-  meta: { id: 'lines', point: 1, title: 'Lines are fine', description: 'Reads app.conf.', targets: ['repo'], rules },
+  meta: {
+    id: 'lines',
+    point: 1,
+    title: 'Lines are fine',
+    description: 'Reads app.conf.',
+    targets: ['repo'],
+    rules,
+  },
   async run(ctx) {
     const text = await ctx.read('app.conf');
     if (text.kind !== 'text') return skip('not-applicable', 'no app.conf');
     const out: FindingInput[] = [];
     text.text.split('\n').forEach((l, i) => {
-      if (l.includes('BAD')) out.push({ rule: 'bad', file: 'app.conf', line: i + 1, message: 'bad line', evidence: l.trim() });
-      if (l.includes('MEH')) out.push({ rule: 'meh', file: 'app.conf', line: i + 1, message: 'meh line', evidence: l.trim() });
+      if (l.includes('BAD'))
+        out.push({ rule: 'bad', file: 'app.conf', line: i + 1, message: 'bad line', evidence: l.trim() });
+      if (l.includes('MEH'))
+        out.push({ rule: 'meh', file: 'app.conf', line: i + 1, message: 'meh line', evidence: l.trim() });
     });
     return out;
   },
@@ -35,13 +54,26 @@ const crashing = defineCheck({
 });
 
 const leaky = defineCheck({
-  meta: { id: 'leaky', point: 3, title: 'Secrets masked', description: 'Reports a secret.', targets: ['repo'], rules },
+  meta: {
+    id: 'leaky',
+    point: 3,
+    title: 'Secrets masked',
+    description: 'Reports a secret.',
+    targets: ['repo'],
+    rules,
+  },
   async run() {
-    return [{ rule: 'bad', message: 'value hunter2-secret found', secrets: ['hunter2-secret'], evidence: 'x' }];
+    return [
+      { rule: 'bad', message: 'value hunter2-secret found', secrets: ['hunter2-secret'], evidence: 'x' },
+    ];
   },
 });
 
-async function audit(files: Record<string, string>, config = '', extra: Partial<Parameters<typeof runAudit>[0]> = {}) {
+async function audit(
+  files: Record<string, string>,
+  config = '',
+  extra: Partial<Parameters<typeof runAudit>[0]> = {},
+) {
   const dir = await tempDir();
   await writeFiles(dir, files);
   return runAudit({
@@ -85,10 +117,14 @@ describe('engine', () => {
   });
 
   it('applies severity overrides from the config, by rule or by check', async () => {
-    const r = await audit({ 'app.conf': 'BAD\nMEH\n' }, '[severity]\nlines/bad = low\n', { checks: [lineCheck] });
+    const r = await audit({ 'app.conf': 'BAD\nMEH\n' }, '[severity]\nlines/bad = low\n', {
+      checks: [lineCheck],
+    });
     expect(r.checks[0]?.findings.map((f) => f.severity)).toEqual(['low', 'low']);
     expect(r.checks[0]?.status).toBe('warn');
-    const r2 = await audit({ 'app.conf': 'MEH\n' }, '[severity]\nlines = critical\n', { checks: [lineCheck] });
+    const r2 = await audit({ 'app.conf': 'MEH\n' }, '[severity]\nlines = critical\n', {
+      checks: [lineCheck],
+    });
     expect(r2.checks[0]?.findings[0]?.severity).toBe('critical');
   });
 
@@ -129,7 +165,11 @@ describe('engine', () => {
     const cfg = (expires: string) =>
       `[ignore.legacy]\nrule = lines/bad\npath = app.conf\nreason = legacy host, ticket 42\nexpires = ${expires}\n`;
     const active = await audit({ 'app.conf': 'BAD\n' }, cfg('2026-06-01'), { checks: [lineCheck] });
-    expect(active.checks[0]?.suppressed[0]).toMatchObject({ kind: 'config', reason: 'legacy host, ticket 42', expires: '2026-06-01' });
+    expect(active.checks[0]?.suppressed[0]).toMatchObject({
+      kind: 'config',
+      reason: 'legacy host, ticket 42',
+      expires: '2026-06-01',
+    });
     expect(active.checks[0]?.status).toBe('pass');
     const expired = await audit({ 'app.conf': 'BAD\n' }, cfg('2026-05-31'), { checks: [lineCheck] });
     expect(expired.checks[0]?.status).toBe('fail');
@@ -145,14 +185,20 @@ describe('engine', () => {
   it('baselines by fingerprint, so moved lines stay suppressed and new ones show', async () => {
     const first = await audit({ 'app.conf': 'BAD one\n' }, '', { checks: [lineCheck] });
     const baseline = baselineOf(first);
-    const moved = await audit({ 'app.conf': '\n\n\nBAD one\nBAD two\n' }, '', { checks: [lineCheck], baseline });
+    const moved = await audit({ 'app.conf': '\n\n\nBAD one\nBAD two\n' }, '', {
+      checks: [lineCheck],
+      baseline,
+    });
     expect(moved.checks[0]?.suppressed.map((s) => [s.line, s.kind])).toEqual([[4, 'baseline']]);
     expect(moved.checks[0]?.findings.map((f) => f.line)).toEqual([5]);
   });
 
   it('selects checks with only and skip, and rejects unknown ids', () => {
     expect(selectChecks([leaky, lineCheck], ['lines'], []).map((c) => c.meta.id)).toEqual(['lines']);
-    expect(selectChecks([leaky, lineCheck, crashing], [], ['crash']).map((c) => c.meta.id)).toEqual(['lines', 'leaky']);
+    expect(selectChecks([leaky, lineCheck, crashing], [], ['crash']).map((c) => c.meta.id)).toEqual([
+      'lines',
+      'leaky',
+    ]);
     expect(() => selectChecks([lineCheck], ['nope'], [])).toThrow(UsageError);
   });
 

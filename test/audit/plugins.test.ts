@@ -15,7 +15,10 @@ const PLUGIN = `export default {
 describe('plugins', () => {
   it('loads only modules named in the config, relative to it', async () => {
     const dir = await tempDir();
-    await writeFiles(dir, { 'plugins/banner.mjs': PLUGIN, 'plugins/unnamed.mjs': PLUGIN.replace('custom-banner', 'other') });
+    await writeFiles(dir, {
+      'plugins/banner.mjs': PLUGIN,
+      'plugins/unnamed.mjs': PLUGIN.replace('custom-banner', 'other'),
+    });
     const config = parseConfig('[plugins]\nmodules = ./plugins/banner.mjs\n', '.tradesecrc');
     const checks = await loadCatalogue(config, { baseDir: dir, allowPlugins: false, isRoot: false });
     expect(checks.map((c) => c.meta.id)).toContain('custom-banner');
@@ -37,7 +40,11 @@ describe('plugins', () => {
     const dir = await tempDir();
     await writeFiles(dir, { 'bad.mjs': 'export default { meta: { id: "Bad Id" } };\n' });
     const load = (m: string) =>
-      loadCatalogue(parseConfig(`[plugins]\nmodules = ${m}\n`, 'x'), { baseDir: dir, allowPlugins: false, isRoot: false });
+      loadCatalogue(parseConfig(`[plugins]\nmodules = ${m}\n`, 'x'), {
+        baseDir: dir,
+        allowPlugins: false,
+        isRoot: false,
+      });
     await expect(load('missing.mjs')).rejects.toThrow(UsageError);
     await expect(load('bad.mjs')).rejects.toThrow(/plugin bad.mjs: check id "Bad Id" must be kebab-case/);
     expect(path.isAbsolute(dir)).toBe(true);

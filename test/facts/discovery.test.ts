@@ -61,7 +61,10 @@ describe('reading text', () => {
     expect(await readTextFile(path.join(dir, 't.txt'))).toEqual({ kind: 'text', text: 'hello' });
     expect(await readTextFile(path.join(dir, 'b.bin'))).toEqual({ kind: 'binary' });
     expect(await readTextFile(path.join(dir, 'big.txt'), 1000)).toEqual({ kind: 'too-large', size: 2000 });
-    expect(await readTextFile(path.join(dir, 'nope'))).toEqual({ kind: 'unreadable', error: 'no such file' });
+    expect(await readTextFile(path.join(dir, 'nope'))).toEqual({
+      kind: 'unreadable',
+      error: 'no such file or directory',
+    });
     expect((await readTextFile(path.join(dir, 'd'))).kind).toBe('unreadable');
   });
 });

@@ -1,7 +1,7 @@
 // testCheck: runs a check through the real engine on small repositories, one vitest case each.
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../src/audit/check.js';
-import { parseConfig, defaultConfig } from '../../src/audit/config.js';
+import { defaultConfig, parseConfig } from '../../src/audit/config.js';
 import { runAudit } from '../../src/audit/engine.js';
 import type { AuditResult, CheckStatus } from '../../src/audit/types.js';
 import type { Probe } from '../../src/facts/probe.js';
@@ -68,7 +68,10 @@ function matches(expected: ExpectedFinding, actual: { rule: string; file?: strin
 }
 
 /** Registers pass, fail and skip cases of a check; at least one pass and one fail case are required. */
-export function testCheck(check: Check, cases: { pass: CheckCase[]; fail: CheckCase[]; skip?: CheckCase[] }): void {
+export function testCheck(
+  check: Check,
+  cases: { pass: CheckCase[]; fail: CheckCase[]; skip?: CheckCase[] },
+): void {
   if (cases.pass.length === 0 || cases.fail.length === 0) {
     throw new Error(`testCheck(${check.meta.id}) needs at least one pass and one fail case`);
   }
@@ -87,7 +90,10 @@ export function testCheck(check: Check, cases: { pass: CheckCase[]; fail: CheckC
           const expectedStatus = c.status ?? group;
           expect(r.error, 'the check did not crash').toBeUndefined();
           expect(
-            { status: r.status, findings: r.findings.map((f) => `${f.rule} ${f.file ?? ''}:${f.line ?? ''}`) },
+            {
+              status: r.status,
+              findings: r.findings.map((f) => `${f.rule} ${f.file ?? ''}:${f.line ?? ''}`),
+            },
             `status of "${c.name}"`,
           ).toMatchObject({ status: expectedStatus });
           if (group === 'skip') expect(r.skipReason).toBeTruthy();
@@ -114,7 +120,11 @@ export function testCheck(check: Check, cases: { pass: CheckCase[]; fail: CheckC
 }
 
 /** Asserts that no report format contains any of the secret values. */
-export function assertNoSecrets(result: AuditResult, secrets: readonly string[], checks: readonly Check[] = []): void {
+export function assertNoSecrets(
+  result: AuditResult,
+  secrets: readonly string[],
+  checks: readonly Check[] = [],
+): void {
   for (const [name, reporter] of Object.entries(reporters)) {
     const out = reporter(result, { checks, version: '0.0.0-test', color: false, failOn: 'medium' });
     for (const s of secrets) {

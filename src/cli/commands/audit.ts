@@ -1,0 +1,226 @@
+// `tradesec audit`: the twelve-point checklist against a repository (and the host).
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../audit/errors.js';
+import { parseSeverity } from '../../audit/severity.js';
+import type { AuditResult, Target } from '../../audit/types.js';
+import { describeFsError } from '../../facts/text.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { VERSION } from '../../version.js';
+import { action, type CliState, commaList, examples, repeatable } from '../program.js';
+
+/** Report format names, listed here so that `--help` does not load the reporters. */
+const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'github'] as const;
+type ReportFormat = (typeof FORMATS)[number];
+const isFormat = (f: string): f is ReportFormat => (FORMATS as readonly string[]).includes(f);
+
+interface AuditFlags {
+  format: string;
+  output: string[];
+  failOn?: string;
+  only: string[];
+  skip: string[];
+  config?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  inlineIgnores: boolean;
+  host?: boolean;
+  root?: string;
+  fix?: boolean;
+  dryRun?: boolean;
+  allowPlugins?: boolean;
+}
+
+/** Registers `tradesec audit`. */
+export function registerAudit(program: Command, state: CliState): void {
+  program
+    .command('audit')
+    .description('run the twelve-point production checklist against a repository (and the host)')
+    .argument('[dir]', 'the repository to audit', '.')
+    .option('-f, --format <format>', `report on stdout: ${FORMATS.join(', ')}`, 'text')
+    .option('-o, --output <format=file>', 'also write a report to a file (repeatable)', repeatable, [])
+    .option(
+      '--fail-on <severity>',
+      'exit 1 when a finding is at least this severe (default: medium, or the config)',
+    )
+    .option('--only <ids>', 'run only these checks (comma-separated)', commaList, [])
+    .option('--skip <ids>', 'do not run these checks (comma-separated)', commaList, [])
+    .option('-c, --config <file>', 'configuration file (default: <dir>/.tradesecrc when present)')
+    .option('--baseline <file>', 'suppress findings recorded in this baseline')
+    .option('--write-baseline <file>', 'record the current findings as the accepted baseline')
+    .option('--no-inline-ignores', 'ignore "# tradesec-ignore" comments (for CI)')
+    .option('--host', 'also audit the host: deployed files, modes and owners')
+    .option('--root <dir>', 'with --host: treat this directory as / (a mounted image, tests)')
+    .option('--fix', 'apply the safe fixes (file modes) after printing each one')
+    .option('--dry-run', 'with --fix: print the fixes without applying them')
+    .option('--allow-plugins', 'allow plugin modules named in the config when running as root')
+    .addHelpText(
+      'after',
+      examples([
+        ['tradesec audit', 'the current directory, text report'],
+        ['tradesec audit ./service --format json', 'JSON report on stdout'],
+        ['tradesec audit -o sarif=tradesec.sarif -o junit=junit.xml', 'reports for CI, text on stdout'],
+        ['tradesec audit --only secrets,env-in-git', 'two checks'],
+        ['tradesec audit --fail-on high --no-inline-ignores', 'stricter CI gate'],
+        ['tradesec audit --write-baseline .tradesec-baseline.json', 'accept what is there today'],
+        ['tradesec audit --baseline .tradesec-baseline.json', 'fail only on new findings'],
+        ['tradesec audit --fix --dry-run', 'show the chmod fixes'],
+        ['tradesec audit --host --root /mnt/image', 'a mounted image as the host'],
+      ]),
+    )
+    .action(action(state, (dir: string, flags: AuditFlags) => audit(state, dir, flags)));
+}
+
+async function audit(state: CliState, dir: string, flags: AuditFlags): Promise<number> {
+  const { io } = state;
+  const root = path.resolve(io.cwd, dir);
+  await assertDirectory(root, dir);
+  if (flags.dryRun && !flags.fix) throw new UsageError('--dry-run goes with --fix');
+  if (flags.root && !flags.host) throw new UsageError('--root goes with --host');
+  if (!isFormat(flags.format)) {
+    throw new UsageError(`unknown format "${flags.format}" (use ${FORMATS.join(', ')})`);
+  }
+  const format = flags.format;
+  const outputs = flags.output.map(parseOutput);
+  const hostRoot = flags.root ? path.resolve(io.cwd, flags.root) : undefined;
+  if (hostRoot) await assertDirectory(hostRoot, flags.root ?? '');
+
+  // The engine, the checks and the reporters load only when an audit really runs.
+  const [{ loadConfig }, { loadCatalogue }, engine, { baselineOf, readBaseline }, { renderReport }] =
+    await Promise.all([
+      import('../../audit/config.js'),
+      import('../../audit/catalogue.js'),
+      import('../../audit/engine.js'),
+      import('../../audit/baseline.js'),
+      import('../../reporters/index.js'),
+    ]);
+  const { auditExitCode, runAudit, validateConfigIds } = engine;
+  const config = await loadConfig(root, flags.config, io.cwd);
+  if (flags.failOn !== undefined) {
+    const s = parseSeverity(flags.failOn);
+    if (!s)
+      throw new UsageError(`--fail-on must be critical, high, medium, low or info, not "${flags.failOn}"`);
+    config.failOn = s;
+  }
+  const isRoot = process.getuid?.() === 0;
+  const checks = await loadCatalogue(config, {
+    baseDir: flags.config ? path.dirname(path.resolve(io.cwd, flags.config)) : root,
+    allowPlugins: Boolean(flags.allowPlugins),
+    isRoot,
+  });
+  validateConfigIds(config, checks);
+  const baseline = flags.baseline ? await readBaseline(path.resolve(io.cwd, flags.baseline)) : undefined;
+  const targets: Target[] = flags.host ? ['repo', 'host'] : ['repo'];
+
+  const run = () =>
+    runAudit({
+      root,
+      checks,
+      config,
+      version: VERSION,
+      targets,
+      only: flags.only,
+      skip: flags.skip,
+      inlineIgnores: flags.inlineIgnores && config.inlineIgnores,
+      ...(hostRoot ? { hostRoot } : {}),
+      ...(baseline ? { baseline } : {}),
+    });
+  const stopProgress = progress(state, 'auditing');
+  let result: AuditResult;
+  try {
+    result = await run();
+    if (flags.fix) {
+      const applied = await applyFixes(state, result, Boolean(flags.dryRun));
+      if (applied > 0) result = await run();
+    }
+  } finally {
+    stopProgress();
+  }
+
+  const ctx = { checks, version: VERSION, color: io.color, failOn: config.failOn };
+  for (const { format, file } of outputs) {
+    await writeOutput(io.cwd, file, renderReport(format, result, { ...ctx, color: false }));
+  }
+  if (flags.writeBaseline) {
+    const b = baselineOf(result);
+    await writeOutput(io.cwd, flags.writeBaseline, `${JSON.stringify(b, null, 2)}\n`);
+    io.stderr.write(
+      `tradesec: wrote a baseline of ${b.findings.length} findings to ${flags.writeBaseline}\n`,
+    );
+  }
+  io.stdout.write(renderReport(format, result, ctx));
+  return auditExitCode(result, config.failOn);
+}
+
+/** Writes a report file whole or not at all, creating its directory; failures are one line. */
+async function writeOutput(cwd: string, file: string, content: string): Promise<void> {
+  const abs = path.resolve(cwd, file);
+  try {
+    await mkdir(path.dirname(abs), { recursive: true });
+    await writeFileAtomic(abs, content);
+  } catch (err) {
+    throw new UsageError(`cannot write ${file}: ${describeFsError(err)}`);
+  }
+}
+
+function parseOutput(spec: string): { format: ReportFormat; file: string } {
+  const eq = spec.indexOf('=');
+  const format = spec.slice(0, eq);
+  const file = spec.slice(eq + 1);
+  if (eq <= 0 || !file) throw new UsageError(`--output takes <format>=<file>, not "${spec}"`);
+  if (!isFormat(format)) {
+    throw new UsageError(`unknown format "${format}" in --output (use ${FORMATS.join(', ')})`);
+  }
+  return { format, file };
+}
+
+async function assertDirectory(abs: string, shown: string): Promise<void> {
+  let st: Awaited<ReturnType<typeof stat>>;
+  try {
+    st = await stat(abs);
+  } catch (err) {
+    throw new UsageError(`${shown}: ${describeFsError(err)}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`${shown}: not a directory`);
+}
+
+/** Applies (or with dryRun prints) the chmod fixes of the file-perms check; returns how many were applied. */
+async function applyFixes(state: CliState, result: AuditResult, dryRun: boolean): Promise<number> {
+  const { io } = state;
+  const fixes = result.checks
+    .filter((c) => c.id === 'file-perms')
+    .flatMap((c) => c.findings)
+    .flatMap((f) => (f.fix?.kind === 'chmod' ? [f.fix] : []));
+  if (fixes.length === 0) {
+    io.stderr.write('tradesec: nothing to fix\n');
+    return 0;
+  }
+  let applied = 0;
+  for (const fix of fixes) {
+    const mode = fix.mode.toString(8).padStart(4, '0');
+    io.stderr.write(`${dryRun ? 'would run' : 'running'}: chmod ${mode} ${fix.path}\n`);
+    if (dryRun) continue;
+    try {
+      await chmod(fix.path, fix.mode);
+      applied++;
+    } catch (err) {
+      io.stderr.write(`tradesec: chmod ${mode} ${fix.path} failed: ${describeFsError(err)}\n`);
+    }
+  }
+  return applied;
+}
+
+/** Shows a progress note on a TTY when work takes over a second; returns a function that clears it. */
+function progress(state: CliState, what: string): () => void {
+  if (!state.io.isTTY) return () => undefined;
+  let shown = false;
+  const timer = setTimeout(() => {
+    shown = true;
+    state.io.stderr.write(`${what}…`);
+  }, 1000);
+  return () => {
+    clearTimeout(timer);
+    if (shown) state.io.stderr.write('\r\x1b[K');
+  };
+}
