@@ -45,6 +45,8 @@ export interface AuditOptions {
   /** Check ids not to run (added to the config's `skip`). */
   skip?: string[];
   baseline?: Baseline;
+  /** How the baseline is named in suppression reasons (its file). */
+  baselineName?: string;
   /** false ignores `tradesec-ignore` comments (CI). */
   inlineIgnores?: boolean;
 }
@@ -157,7 +159,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
         const finding = resolveFinding(check, input, config);
         const lines =
           inline && finding.file && finding.line ? await linesAround(shared, finding.file, finding.line) : [];
-        const decision = decide(finding, lines, config, baseline, now, options.baseline ? 'baseline' : '');
+        const decision = decide(finding, lines, config, baseline, now, options.baselineName ?? 'the baseline');
         if (decision.suppressed) suppressed.push(decision.suppressed);
         else findings.push(decision.finding);
       }

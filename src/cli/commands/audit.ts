@@ -124,7 +124,7 @@ async function audit(state: CliState, dir: string, flags: AuditFlags): Promise<n
       skip: flags.skip,
       inlineIgnores: flags.inlineIgnores && config.inlineIgnores,
       ...(hostRoot ? { hostRoot } : {}),
-      ...(baseline ? { baseline } : {}),
+      ...(baseline ? { baseline, baselineName: flags.baseline } : {}),
     });
   const stopProgress = progress(state, 'auditing');
   let result: AuditResult;
