@@ -159,7 +159,14 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
         const finding = resolveFinding(check, input, config);
         const lines =
           inline && finding.file && finding.line ? await linesAround(shared, finding.file, finding.line) : [];
-        const decision = decide(finding, lines, config, baseline, now, options.baselineName ?? 'the baseline');
+        const decision = decide(
+          finding,
+          lines,
+          config,
+          baseline,
+          now,
+          options.baselineName ?? 'the baseline',
+        );
         if (decision.suppressed) suppressed.push(decision.suppressed);
         else findings.push(decision.finding);
       }
