@@ -16,9 +16,19 @@ export { fingerprintSecret, maskSecrets } from './audit/fingerprint.js';
 export { atLeast, parseSeverity } from './audit/severity.js';
 export type * from './audit/types.js';
 export { SEVERITIES } from './audit/types.js';
+export * from './facts/compose/interpolate.js';
+export * from './facts/compose/merge.js';
+export * from './facts/compose/project.js';
+export * from './facts/compose/yaml-tree.js';
 export type { RepoFile } from './facts/discovery.js';
+export * from './facts/dockerfile/parser.js';
 export { type EnvEntry, type EnvFile, envValues, parseEnvFile } from './facts/env-file.js';
 export type { GitRepo, HistoryEntry } from './facts/git.js';
+export * from './facts/nginx/ciphers.js';
+export * from './facts/nginx/config.js';
+export * from './facts/nginx/directives.js';
+export * from './facts/nginx/parser.js';
+export * from './facts/nginx/version.js';
 export type { Probe, ProbeOptions, ProbeResult } from './facts/probe.js';
 export {
   descendantsOfType,
@@ -28,6 +38,7 @@ export {
   type SyntaxNode,
   type SyntaxTree,
 } from './facts/python/sources.js';
+export * from './facts/python/app-model.js';
 export type { TextFile } from './facts/text.js';
 export { parseRotationRecord } from './keys/rotation-record.js';
 export { LineIndex } from './util/lines.js';

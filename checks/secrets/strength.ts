@@ -1,0 +1,248 @@
+// How strong a secret value is: published, placeholder, UUID, or an estimate of its entropy in bytes.
+import { createHash } from 'node:crypto';
+
+// SHA-256 of the two keys the hardening guide printed as "generated" (DESIGN.md section 6, item 1).
+// Only hashes are kept, so tradesec never carries the compromised keys as literal strings.
+const PUBLISHED_KEY_HASHES: ReadonlySet<string> = new Set([
+  '26d5f4cfc4adaa4392294db78451eb44c27c6c270061e44221f77ec38af9dce0',
+  'f4ce8e3b740ba1b92dd09a071fd16369dac5503808f5730da4db14a178a3b19b',
+]);
+
+/** True when `value` is one of the keys the hardening guide published. */
+export function isPublishedKey(value: string): boolean {
+  return PUBLISHED_KEY_HASHES.has(createHash('sha256').update(value.trim()).digest('hex'));
+}
+
+/** True for a UUID (any version), bare or in braces. */
+export function isUuid(value: string): boolean {
+  return /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i.test(value.trim());
+}
+
+// Words that placeholder values are made of ("your-secret-key-here", "changeme123", "supersecret").
+// Longest first, so greedy matching prefers "password" to "pass".
+const PLACEHOLDER_WORDS: readonly string[] = [
+  'changeme',
+  'change',
+  'replaceme',
+  'replace',
+  'placeholder',
+  'your',
+  'yours',
+  'my',
+  'our',
+  'insert',
+  'enter',
+  'put',
+  'generate',
+  'generated',
+  'random',
+  'secret',
+  'secrets',
+  'password',
+  'passwd',
+  'pass',
+  'pwd',
+  'key',
+  'keys',
+  'token',
+  'api',
+  'app',
+  'jwt',
+  'here',
+  'todo',
+  'tbd',
+  'fixme',
+  'example',
+  'sample',
+  'dummy',
+  'default',
+  'test',
+  'testing',
+  'demo',
+  'fake',
+  'foo',
+  'bar',
+  'baz',
+  'qwerty',
+  'letmein',
+  'admin',
+  'root',
+  'none',
+  'null',
+  'empty',
+  'dev',
+  'development',
+  'local',
+  'prod',
+  'production',
+  'staging',
+  'value',
+  'string',
+  'super',
+  'very',
+  'long',
+  'strong',
+  'insecure',
+  'unsafe',
+  'not',
+  'set',
+  'this',
+  'is',
+  'the',
+  'some',
+  'to',
+  'in',
+  'for',
+  'me',
+  'it',
+  'be',
+  'of',
+  'and',
+  'should',
+  'please',
+  'must',
+  'real',
+  'with',
+  'abc',
+  'abcdef',
+  'xxx',
+  'xx',
+  'x',
+  '123',
+  '1234',
+  '12345',
+  '123456',
+  '1234567',
+  '12345678',
+  '123456789',
+  '0000',
+  '000',
+].sort((a, b) => b.length - a.length);
+
+/** Share of a value that placeholder words must cover for it to count as a placeholder. */
+const PLACEHOLDER_COVERAGE = 0.5;
+
+/**
+ * True for placeholder values (changeme, your-secret-key, secret, xxx, TODO, <replace-me>...),
+ * also when such words are the main part of the value ("changeme123", "my-super-secret-key").
+ */
+export function isPlaceholder(value: string): boolean {
+  const v = value.trim();
+  if (v === '') return false;
+  if (/^<[^>]*>$|^\[[^\]]*\]$|^\.{3,}$|^\*+$/.test(v)) return true;
+  if (/^django-insecure-/i.test(v)) return true;
+  const letters = v.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (letters === '') return true;
+  if (letters.length > 128) return false;
+  let covered = 0;
+  let i = 0;
+  while (i < letters.length) {
+    const word = PLACEHOLDER_WORDS.find((w) => letters.startsWith(w, i) && (w !== 'x' || runOfX(letters, i)));
+    if (word) {
+      covered += word.length;
+      i += word.length;
+    } else {
+      i++;
+    }
+  }
+  return covered / letters.length >= PLACEHOLDER_COVERAGE;
+}
+
+// A lone "x" is a placeholder only in runs ("xxxx"), never as a letter inside a random string.
+function runOfX(s: string, i: number): boolean {
+  return s[i - 1] === 'x' || s[i + 1] === 'x';
+}
+
+/** How a value is encoded, which decides how many bytes it carries. */
+export type Encoding = 'hex' | 'base64' | 'base64url' | 'text';
+
+/** The entropy estimate of a value. */
+export interface Strength {
+  encoding: Encoding;
+  /** Estimated entropy in whole bytes. */
+  bytes: number;
+  /** Why the value is weak, or undefined when it is strong enough. */
+  weakness?: string;
+}
+
+// A random value may lack a character class by chance (a 43-character token without a digit):
+// the charset estimate gets this much slack before it calls a value weak.
+const CHARSET_SLACK = 0.95;
+
+/** Estimates the entropy of a value: decoded bytes for hex and base64, characters and variety otherwise. */
+export function assessStrength(value: string, minBytes: number): Strength {
+  const v = value.trim();
+  const { encoding, core, decoded } = decode(v);
+  const pool = poolSize(core, encoding);
+  const charsetBits = core.length * Math.log2(Math.max(pool, 1));
+  const bytes = Math.floor(Math.min(decoded * 8, charsetBits) / 8);
+  const what = describe(encoding, core.length, decoded);
+  if (decoded < minBytes) {
+    return { encoding, bytes, weakness: `${what}: about ${decoded} bytes of entropy, ${minBytes} required` };
+  }
+  if (charsetBits < minBytes * 8 * CHARSET_SLACK) {
+    return {
+      encoding,
+      bytes,
+      weakness: `${core.length} characters drawn from only ${pool} symbols: about ${bytes} bytes of entropy, ${minBytes} required`,
+    };
+  }
+  const variety = lowVariety(core, pool);
+  if (variety) return { encoding, bytes, weakness: `${what}, but ${variety}` };
+  return { encoding, bytes };
+}
+
+function decode(v: string): { encoding: Encoding; core: string; decoded: number } {
+  if (/^[0-9a-fA-F]+$/.test(v) && v.length % 2 === 0) {
+    return { encoding: 'hex', core: v, decoded: v.length / 2 };
+  }
+  const core = v.replace(/={1,2}$/, '');
+  const padded = core.length !== v.length;
+  const validLength = core.length % 4 !== 1 && (!padded || v.length % 4 === 0);
+  if (validLength && /^[A-Za-z0-9+/]+$/.test(core)) {
+    return { encoding: 'base64', core, decoded: Math.floor((core.length * 6) / 8) };
+  }
+  if (validLength && /^[A-Za-z0-9_-]+$/.test(core)) {
+    return { encoding: 'base64url', core, decoded: Math.floor((core.length * 6) / 8) };
+  }
+  return { encoding: 'text', core: v, decoded: Buffer.byteLength(v, 'utf8') };
+}
+
+function describe(encoding: Encoding, chars: number, decoded: number): string {
+  if (encoding === 'text') return `${chars} characters of text`;
+  return `${chars} ${encoding} characters decode to ${decoded} bytes`;
+}
+
+// Symbols a generator could have drawn from, judged by the character classes the value uses.
+function poolSize(core: string, encoding: Encoding): number {
+  const digits = /\d/.test(core) ? 10 : 0;
+  if (encoding === 'hex') return digits + (/[a-f]/i.test(core) ? 6 : 0);
+  let pool = digits + (/[a-z]/.test(core) ? 26 : 0) + (/[A-Z]/.test(core) ? 26 : 0);
+  if (/[+/_-]/.test(core)) pool += 2;
+  if (encoding === 'text') {
+    if (/[^A-Za-z0-9+/_\-\u0080-\uffff]/.test(core)) pool += 31;
+    if (/[\u0080-\uffff]/.test(core)) pool += 64;
+  }
+  return pool;
+}
+
+// Tests that catch values long enough to pass but not random: "aaaa...", "abcabc...", "0123456789...".
+function lowVariety(core: string, pool: number): string | undefined {
+  const n = core.length;
+  for (let period = 1; period <= n / 2; period++) {
+    let repeats = true;
+    for (let i = period; i < n && repeats; i++) repeats = core[i] === core[i - period];
+    if (repeats)
+      return 'it repeats a pattern of ' + (period === 1 ? 'one character' : `${period} characters`);
+  }
+  const counts = new Map<string, number>();
+  for (const ch of core) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let shannon = 0;
+  for (const c of counts.values()) shannon -= (c / n) * Math.log2(c / n);
+  const ideal = Math.log2(Math.min(n, pool));
+  if (ideal > 0 && shannon < 0.75 * ideal) return `it uses only ${counts.size} distinct characters`;
+  let steps = 0;
+  for (let i = 1; i < n; i++) if (Math.abs(core.charCodeAt(i) - core.charCodeAt(i - 1)) <= 1) steps++;
+  if (n > 1 && steps / (n - 1) > 0.5) return 'it is mostly runs of repeated or consecutive characters';
+  return undefined;
+}
