@@ -134,6 +134,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
         const raw = await check.run(checkContext(shared, check.meta.id));
         outcome = Array.isArray(raw) ? { findings: raw } : raw;
       } catch (err) {
+        // A configuration mistake found by a check (a malformed setting) ends the audit with exit 2.
+        if (err instanceof UsageError) throw err;
         return {
           ...base,
           status: 'error',
