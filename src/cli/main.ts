@@ -4,6 +4,8 @@ import { ExitCode } from '../audit/errors.js';
 import { VERSION } from '../version.js';
 import { registerAudit } from './commands/audit.js';
 import { registerChecks } from './commands/checks.js';
+import { registerRotateKeys } from './commands/rotate-keys.js';
+import { registerSecrets } from './commands/secrets.js';
 import { type Io, processIo } from './io.js';
 import { type CliState, examples, reportError } from './program.js';
 
@@ -34,6 +36,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     );
 
   registerAudit(program, state);
+  registerSecrets(program, state);
+  registerRotateKeys(program, state);
   registerChecks(program, state);
   for (const cmd of program.commands) {
     cmd.exitOverride();

@@ -1,0 +1,575 @@
+// Key rotation in env files: validate everything first, then per file lock, back up, and replace atomically.
+import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import path from 'node:path';
+import { ExitCode, UsageError } from '../audit/errors.js';
+import { fingerprintSecret } from '../audit/fingerprint.js';
+import {
+  dropPreviousInDocument,
+  type EditResult,
+  type EnvDocument,
+  EnvProblem,
+  inspectKeys,
+  type KeyEdit,
+  PREVIOUS_SUFFIX,
+  parseEnvDocument,
+  rotateInDocument,
+  verifyEdit,
+} from './env-editor.js';
+import { errorCode, fsReason, type KeyFs, nodeKeyFs } from './fs-layer.js';
+import { generateSecret } from './generate.js';
+import { acquireLock, liveLockHolder, removeLeftovers } from './lock.js';
+
+/** The default env file, relative to the working directory. */
+export const DEFAULT_ENV_FILE = '.env.production';
+
+/** The keys rotated when none are named. */
+export const DEFAULT_KEYS: readonly string[] = ['SECRET_KEY', 'API_SECRET_KEY'];
+
+/** The directory, beside each env file, that holds its backups. */
+export const BACKUP_DIR = '.tradesec-backups';
+
+/** What a rotation run does. */
+export interface RotateKeysOptions {
+  cwd: string;
+  /** Env files, relative to cwd or absolute. */
+  files: readonly string[];
+  keys: readonly string[];
+  /** `rotate` (default) or `drop-previous` (remove `<KEY>_PREVIOUS` after the grace period). */
+  action?: 'rotate' | 'drop-previous';
+  /** Create keys that are absent instead of refusing. */
+  add?: boolean;
+  /** Rotate the file a symbolic link points to instead of refusing. */
+  followSymlinks?: boolean;
+  fs?: KeyFs;
+  now?: () => Date;
+  /** Makes each new value (default: 32 random bytes, base64url). */
+  newSecret?: () => string;
+  /** Test-only: sleep this long between the steps of a rotation, to widen the windows a crash test aims at. */
+  pauseMs?: number;
+}
+
+/** What happened (or would happen) to one key. */
+export interface KeyReport {
+  key: string;
+  action: KeyEdit['action'];
+  /** 1-based line of the key (or of the removed `_PREVIOUS`) after the edit. */
+  line: number;
+  /** Fingerprint of the value before (absent when the key was absent or empty). */
+  oldFingerprint?: string;
+  /** Fingerprint of the new value (absent on a dry run and when dropping). */
+  newFingerprint?: string;
+  /** Whether the old value is kept as `<KEY>_PREVIOUS`. */
+  previousKept: boolean;
+  /** How many `<KEY>_PREVIOUS` lines were replaced or removed. */
+  previousRemoved: number;
+}
+
+/** What happened (or would happen) to one env file. */
+export interface FileReport {
+  /** The file as the user named it (relative to cwd when inside it). */
+  file: string;
+  /** Absolute path of the file actually edited (the link target with --follow-symlinks). */
+  path: string;
+  keys: KeyReport[];
+  changed: boolean;
+  /** Absolute path of the backup written before the change. */
+  backup?: string;
+  modeBefore: number;
+  /** Mode of the new file: the old owner bits, never group or other (the file holds secrets). */
+  modeAfter: number;
+  /** Temporary files or lock drafts of earlier, killed rotations that were removed. */
+  leftoversRemoved?: string[];
+  /** Set when a stale lock of a dead process was taken over. */
+  staleLockFrom?: number;
+}
+
+/** A failure while writing, after validation passed: one line, with which files were already done. */
+export class RotationError extends Error {
+  constructor(
+    message: string,
+    readonly completed: FileReport[],
+    /** 2 when the input was at fault (found under the lock), 3 when writing failed. */
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Loaded {
+  given: string;
+  display: string;
+  target: string;
+  stat: Stats;
+  bytes: Buffer;
+  text: string;
+}
+
+/** The new file's mode: the owner's read and write bits of the old one, nothing for group or other. */
+export function newFileMode(oldMode: number): number {
+  return oldMode & 0o600;
+}
+
+function displayPath(cwd: string, abs: string): string {
+  const rel = path.relative(cwd, abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}
+
+interface Target {
+  display: string;
+  target: string;
+  stat: Stats;
+}
+
+/** Finds the file to edit and checks it can be replaced: exists, regular, writable, ours. */
+async function resolveTarget(fs: KeyFs, opts: RotateKeysOptions, given: string): Promise<Target> {
+  const abs = path.resolve(opts.cwd, given);
+  const display = displayPath(opts.cwd, abs);
+  let st: Stats;
+  try {
+    st = await fs.lstat(abs);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new UsageError(`${display}: no such file (name it with --env-file)`);
+    throw new UsageError(`${display}: cannot read it (${fsReason(err)})`);
+  }
+  let target = abs;
+  if (st.isSymbolicLink()) {
+    if (!opts.followSymlinks) {
+      throw new UsageError(
+        `${display} is a symbolic link; refusing to replace it (pass --follow-symlinks to rotate the file it points to)`,
+      );
+    }
+    try {
+      target = await fs.realpath(abs);
+      st = await fs.lstat(target);
+    } catch (err) {
+      throw new UsageError(`${display} is a symbolic link to a file that cannot be read (${fsReason(err)})`);
+    }
+  }
+  if (!st.isFile()) throw new UsageError(`${display} is not a regular file`);
+  await assertWritable(fs, target, display);
+  if (fs.uid !== 0 && st.uid !== fs.uid) {
+    throw new UsageError(
+      `${display} is owned by uid ${st.uid}; rotate it as that user or as root, so the new file keeps its owner`,
+    );
+  }
+  return { display, target, stat: st };
+}
+
+async function load(fs: KeyFs, opts: RotateKeysOptions, given: string): Promise<Loaded> {
+  const { display, target, stat: st } = await resolveTarget(fs, opts, given);
+  let bytes: Buffer;
+  let fst: Stats;
+  try {
+    // O_NOFOLLOW and O_NONBLOCK: if the file was swapped for a link or a FIFO since lstat, fail instead of following or hanging.
+    const h = await fs.open(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      fst = await h.stat();
+      bytes = await h.readFile();
+    } finally {
+      await h.close();
+    }
+  } catch (err) {
+    throw new UsageError(`${display}: cannot read it (${fsReason(err)})`);
+  }
+  if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev)
+    throw new UsageError(`${display} changed while it was read; try again`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`${display} is not UTF-8 text; refusing to edit it`);
+  }
+  return { given, display, target, stat: fst, bytes, text };
+}
+
+async function assertWritable(fs: KeyFs, target: string, display: string): Promise<void> {
+  const explain = (err: unknown, what: string): UsageError => {
+    const code = errorCode(err);
+    if (code === 'EROFS') return new UsageError(`${display} is on a read-only file system`);
+    if (code === 'EACCES' || code === 'EPERM') return new UsageError(`${what} is not writable`);
+    return new UsageError(`${what}: cannot check write access (${fsReason(err)})`);
+  };
+  try {
+    await fs.access(target, constants.W_OK);
+  } catch (err) {
+    throw explain(err, display);
+  }
+  try {
+    // The new file is created beside the old one and renamed over it: the directory must be writable too.
+    await fs.access(path.dirname(target), constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw explain(err, `the directory of ${display} (where the new file and backups go)`);
+  }
+}
+
+function problem(display: string, err: unknown): never {
+  if (err instanceof EnvProblem)
+    throw new UsageError(`${display}${err.line ? `:${err.line}` : ''}: ${err.message}`);
+  throw err;
+}
+
+interface Edit {
+  result: EditResult;
+  reports: KeyReport[];
+}
+
+/** Parses env text once per call: a file is parsed when validated and again under the lock. */
+type Parser = (text: string) => EnvDocument;
+
+function parser(): Parser {
+  const seen = new Map<string, EnvDocument>();
+  return (text) => {
+    let doc = seen.get(text);
+    if (!doc) {
+      doc = parseEnvDocument(text);
+      seen.set(text, doc);
+    }
+    return doc;
+  };
+}
+
+function editFile(
+  parse: Parser,
+  loaded: Loaded,
+  opts: RotateKeysOptions,
+  valueFor: (key: string, oldValue: string) => string,
+  dryRun: boolean,
+): Edit {
+  const doc = parse(loaded.text);
+  const now = (opts.now ?? (() => new Date()))();
+  try {
+    if (opts.action === 'drop-previous') {
+      const result = dropPreviousInDocument(doc, opts.keys);
+      verifyEdit(loaded.text, result.text, {
+        set: {},
+        removed: result.edits.map((e) => `${e.key}${PREVIOUS_SUFFIX}`),
+      });
+      const reports = result.edits.map((e) => ({
+        key: e.key,
+        action: e.action,
+        line: e.line,
+        previousKept: false,
+        previousRemoved: e.previousRemoved,
+      }));
+      return { result, reports };
+    }
+    const states = inspectKeys(doc, opts.keys, { add: Boolean(opts.add) });
+    const rotations = states.map((s) => ({ key: s.key, newValue: valueFor(s.key, s.value) }));
+    const result = rotateInDocument(doc, rotations, now);
+    const set: Record<string, string> = {};
+    const removed: string[] = [];
+    states.forEach((s, i) => {
+      set[s.key] = rotations[i]?.newValue ?? '';
+      if (s.value !== '') set[`${s.key}${PREVIOUS_SUFFIX}`] = s.value;
+      else removed.push(`${s.key}${PREVIOUS_SUFFIX}`);
+    });
+    verifyEdit(loaded.text, result.text, { set, removed });
+    const reports = result.edits.map((e, i): KeyReport => {
+      const old = states[i]?.value ?? '';
+      const fresh = rotations[i]?.newValue ?? '';
+      return {
+        key: e.key,
+        action: e.action,
+        line: e.line,
+        ...(old ? { oldFingerprint: fingerprintSecret(old) } : {}),
+        ...(dryRun ? {} : { newFingerprint: fingerprintSecret(fresh) }),
+        previousKept: e.previousKept,
+        previousRemoved: e.previousRemoved,
+      };
+    });
+    return { result, reports };
+  } catch (err) {
+    problem(loaded.display, err);
+  }
+}
+
+async function loadAll(fs: KeyFs, opts: RotateKeysOptions): Promise<Loaded[]> {
+  const out: Loaded[] = [];
+  for (const given of opts.files) {
+    const loaded = await load(fs, opts, given);
+    if (out.some((o) => o.target === loaded.target)) continue;
+    out.push(loaded);
+  }
+  return out;
+}
+
+function checkKeys(keys: readonly string[]): void {
+  if (keys.length === 0) throw new UsageError('no keys to rotate (name them with --keys)');
+  for (const key of keys) {
+    if (!/^[\w.-]+$/.test(key)) throw new UsageError(`"${key}" is not a valid env key name`);
+    if (key.endsWith(PREVIOUS_SUFFIX)) {
+      throw new UsageError(
+        `${key} holds a previous value; name the key itself (${key.slice(0, -PREVIOUS_SUFFIX.length)})`,
+      );
+    }
+  }
+}
+
+/**
+ * Validates every file and reports what a rotation would do, without changing anything. With
+ * `thorough` (the default, for --dry-run) each edit is made in memory and verified, and the reports
+ * list the keys; without, only the checks that refuse bad input run, and `keys` is empty.
+ */
+export async function planKeyRotation(
+  opts: RotateKeysOptions,
+  { thorough = true }: { thorough?: boolean } = {},
+): Promise<FileReport[]> {
+  return plan(opts, thorough, parser());
+}
+
+async function plan(opts: RotateKeysOptions, thorough: boolean, parse: Parser): Promise<FileReport[]> {
+  checkKeys(opts.keys);
+  const fs = opts.fs ?? nodeKeyFs;
+  const loadedFiles = await loadAll(fs, opts);
+  const reports: FileReport[] = [];
+  for (const loaded of loadedFiles) {
+    const holder = await liveLockHolder(fs, loaded.target).catch(() => undefined);
+    if (holder !== undefined) {
+      throw new UsageError(
+        holder === 'unknown'
+          ? `${loaded.display} is locked by a lock file tradesec did not write; remove it if no rotation is running`
+          : `${loaded.display} is being rotated by another tradesec process (pid ${holder}); try again when it has finished`,
+      );
+    }
+    const base = {
+      file: loaded.display,
+      path: loaded.target,
+      modeBefore: loaded.stat.mode & 0o7777,
+      modeAfter: newFileMode(loaded.stat.mode),
+    };
+    if (thorough) {
+      const { reports: keys, result } = editFile(parse, loaded, opts, () => generateSecret(), true);
+      reports.push({ ...base, keys, changed: result.text !== loaded.text });
+    } else {
+      reports.push({ ...base, keys: [], changed: checkFile(parse, loaded, opts) });
+    }
+  }
+  return reports;
+}
+
+/** The checks that refuse bad input, without making the edit; returns whether the file would change. */
+function checkFile(parse: Parser, loaded: Loaded, opts: RotateKeysOptions): boolean {
+  const doc = parse(loaded.text);
+  try {
+    if (opts.action === 'drop-previous') {
+      if (doc.invalidLines[0] !== undefined) inspectKeys(doc, []);
+      const previous = new Set(opts.keys.map((k) => `${k}${PREVIOUS_SUFFIX}`));
+      return doc.assignments.some((a) => previous.has(a.key));
+    }
+    inspectKeys(doc, opts.keys, { add: Boolean(opts.add) });
+    return true;
+  } catch (err) {
+    problem(loaded.display, err);
+  }
+}
+
+/**
+ * Rotates (or drops the previous values of) the keys in every file: all files are validated first, so
+ * bad input changes nothing; then each file is locked, re-read, backed up and replaced atomically.
+ * `onFile` is called after each file is done.
+ */
+export async function rotateKeys(
+  opts: RotateKeysOptions,
+  onFile?: (report: FileReport) => void,
+): Promise<FileReport[]> {
+  const parse = parser();
+  await plan(opts, false, parse);
+  const fs = opts.fs ?? nodeKeyFs;
+  const pause = async (): Promise<void> => {
+    if (opts.pauseMs && opts.pauseMs > 0) await new Promise((r) => setTimeout(r, opts.pauseMs));
+  };
+  // The same old value of a key in several files (an app and its client) gets the same new value.
+  const shared = new Map<string, string>();
+  const newSecret = opts.newSecret ?? (() => generateSecret());
+  const valueFor = (key: string, oldValue: string): string => {
+    if (oldValue === '') return newSecret();
+    const id = `${key}\0${oldValue}`;
+    const known = shared.get(id);
+    if (known !== undefined) return known;
+    const fresh = newSecret();
+    shared.set(id, fresh);
+    return fresh;
+  };
+  const done: FileReport[] = [];
+  for (const given of dedupe(opts.files, opts.cwd)) {
+    const display = displayPath(opts.cwd, path.resolve(opts.cwd, given));
+    let report: FileReport | undefined;
+    try {
+      report = await rotateOne(fs, opts, parse, given, valueFor, pause);
+    } catch (err) {
+      if (err instanceof UsageError) throw new RotationError(err.message, done, ExitCode.usage);
+      const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+      throw new RotationError(`${display}: ${message}`, done, ExitCode.internal);
+    }
+    if (report && !done.some((d) => d.path === report?.path)) {
+      done.push(report);
+      onFile?.(report);
+    }
+  }
+  return done;
+}
+
+function dedupe(files: readonly string[], cwd: string): string[] {
+  const seen = new Set<string>();
+  return files.filter((f) => {
+    const abs = path.resolve(cwd, f);
+    if (seen.has(abs)) return false;
+    seen.add(abs);
+    return true;
+  });
+}
+
+async function rotateOne(
+  fs: KeyFs,
+  opts: RotateKeysOptions,
+  parse: Parser,
+  given: string,
+  valueFor: (key: string, oldValue: string) => string,
+  pause: () => Promise<void>,
+): Promise<FileReport> {
+  const first = await resolveTarget(fs, opts, given);
+  const lock = await acquireLock(fs, first.target, first.display);
+  try {
+    await pause();
+    const leftovers = await removeLeftovers(fs, first.target);
+    // Re-read under the lock: what we validated may have changed while the user confirmed.
+    const loaded = await load(fs, opts, given);
+    if (loaded.target !== first.target)
+      throw new UsageError(`${first.display} changed while it was being locked; try again`);
+    const { result, reports } = editFile(parse, loaded, opts, valueFor, false);
+    const report: FileReport = {
+      file: loaded.display,
+      path: loaded.target,
+      keys: reports,
+      changed: result.text !== loaded.text,
+      modeBefore: loaded.stat.mode & 0o7777,
+      modeAfter: newFileMode(loaded.stat.mode),
+      ...(leftovers.length > 0 ? { leftoversRemoved: leftovers } : {}),
+      ...(lock.tookOverFrom ? { staleLockFrom: lock.tookOverFrom } : {}),
+    };
+    if (!report.changed) {
+      report.modeAfter = report.modeBefore;
+      return report;
+    }
+    report.backup = await writeBackup(fs, loaded, opts.now?.() ?? new Date());
+    await pause();
+    await replaceFile(fs, loaded, result.text, pause);
+    return report;
+  } finally {
+    await lock.release();
+  }
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('.', '');
+}
+
+/** Creates a file for secrets: exclusive (never an existing file or link), mode exactly `mode`, owner kept. */
+async function createSecretFile(
+  fs: KeyFs,
+  file: string,
+  mode: number,
+  owner: Stats,
+  data: string | Uint8Array,
+): Promise<void> {
+  const h = await fs.open(
+    file,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    mode,
+  );
+  try {
+    const created = await h.stat();
+    if (created.uid !== owner.uid || created.gid !== owner.gid) {
+      try {
+        await h.chown(owner.uid, owner.gid);
+      } catch (err) {
+        // Only root can give a file away; others keep their own uid (checked before) and group bits are dropped anyway.
+        if (fs.uid === 0) throw err;
+      }
+    }
+    // A restrictive umask may have removed owner bits: set them on the still-empty file, never after writing.
+    if ((created.mode & 0o7777) !== mode) await h.chmod(mode);
+    await h.writeFile(data);
+    await h.sync();
+  } catch (err) {
+    await h.close().catch(() => undefined);
+    await fs.unlink(file).catch(() => undefined);
+    throw err;
+  }
+  await h.close();
+}
+
+async function writeBackup(fs: KeyFs, loaded: Loaded, now: Date): Promise<string> {
+  const parent = path.dirname(loaded.target);
+  const dir = path.join(parent, BACKUP_DIR);
+  let created = false;
+  try {
+    await fs.mkdir(dir, 0o700);
+    created = true;
+  } catch (err) {
+    if (errorCode(err) !== 'EEXIST')
+      throw new Error(`could not create the backup directory (${fsReason(err)}); the file is unchanged`);
+  }
+  const st = await fs.lstat(dir);
+  if (!st.isDirectory())
+    throw new UsageError(
+      `${displayOf(loaded, BACKUP_DIR)} is not a directory; refusing to write a backup there`,
+    );
+  if (created) {
+    if (fs.uid === 0) await fs.chown(dir, loaded.stat.uid, loaded.stat.gid).catch(() => undefined);
+    await fs.syncDir(parent);
+  }
+  const base = `${path.basename(loaded.target)}.${stamp(now)}`;
+  for (let n = 0; n < 100; n++) {
+    const file = path.join(dir, n === 0 ? `${base}.bak` : `${base}-${n}.bak`);
+    try {
+      await createSecretFile(fs, file, 0o600, loaded.stat, loaded.bytes);
+    } catch (err) {
+      if (errorCode(err) === 'EEXIST') continue;
+      throw new Error(`could not write the backup (${fsReason(err)}); the file is unchanged`);
+    }
+    await fs.syncDir(dir);
+    return file;
+  }
+  throw new Error('could not find a free backup name; the file is unchanged');
+}
+
+function displayOf(loaded: Loaded, name: string): string {
+  return path.join(path.dirname(loaded.display), name);
+}
+
+async function replaceFile(
+  fs: KeyFs,
+  loaded: Loaded,
+  text: string,
+  pause: () => Promise<void>,
+): Promise<void> {
+  const dir = path.dirname(loaded.target);
+  const tmp = path.join(
+    dir,
+    `${path.basename(loaded.target)}.tradesec-${fs.pid}-${randomBytes(6).toString('hex')}.tmp`,
+  );
+  try {
+    await createSecretFile(fs, tmp, newFileMode(loaded.stat.mode), loaded.stat, text);
+  } catch (err) {
+    throw new Error(`could not write the new file (${fsReason(err)}); the file is unchanged`);
+  }
+  await pause();
+  try {
+    await fs.rename(tmp, loaded.target);
+  } catch (err) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw new Error(`could not replace the file (${fsReason(err)}); the file is unchanged`);
+  }
+  await pause();
+  try {
+    await fs.syncDir(dir);
+  } catch (err) {
+    throw new Error(
+      `the file was replaced but its directory could not be flushed to disk (${fsReason(err)})`,
+    );
+  }
+}

@@ -1,0 +1,337 @@
+// `tradesec rotate-keys` through the real CLI entry point: output, JSON, confirmation, restart, errors.
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as dotenvParse } from 'dotenv';
+import { describe, expect, it, vi } from 'vitest';
+import { fingerprintSecret } from '../../src/audit/fingerprint.js';
+import { memoryIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+import { tempDir } from '../helpers/temp.js';
+
+const answers = vi.hoisted(() => ({ confirm: [] as boolean[], asked: [] as string[] }));
+vi.mock('@inquirer/prompts', () => ({
+  confirm: async ({ message }: { message: string }) => {
+    answers.asked.push(message);
+    return answers.confirm.shift() ?? false;
+  },
+}));
+
+const OLD_SECRET = 'cli-old-secret-value-aaaaaaaaaaaaaaaa';
+const OLD_API = 'cli-old-api-value-bbbbbbbbbbbbbbbbbbbb';
+const ENV = `APP_ENV=production\nSECRET_KEY=${OLD_SECRET}\nAPI_SECRET_KEY='${OLD_API}'\n`;
+
+async function envDir(content = ENV, name = '.env.production'): Promise<string> {
+  const dir = await tempDir('tradesec-cli-rotate-');
+  await writeFile(path.join(dir, name), content, { mode: 0o600 });
+  return dir;
+}
+
+/** Runs the CLI in `dir`; asserts that no value, old or new, appears in anything it printed. */
+async function run(dir: string, args: string[], extra: { interactive?: boolean } = {}) {
+  const io = memoryIo({ cwd: dir, interactive: extra.interactive ?? false });
+  const code = await main(args, io);
+  const out = io.out();
+  const err = io.err();
+  const values = [OLD_SECRET, OLD_API];
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith('.env') && !name.startsWith('.env')) continue;
+    const st = await stat(path.join(dir, name)).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    for (const [k, v] of Object.entries(dotenvParse(await readFile(path.join(dir, name))))) {
+      if (/SECRET|KEY/.test(k) && v.length >= 8) values.push(v);
+    }
+  }
+  for (const v of values) {
+    expect(out).not.toContain(v);
+    expect(err).not.toContain(v);
+  }
+  return { code, out, err };
+}
+
+const oneLine = (s: string) => s.trimEnd().split('\n').length === 1 && s.startsWith('tradesec: ');
+
+describe('tradesec rotate-keys', () => {
+  it('rotates the default keys in .env.production and prints fingerprints and the backup, never values', async () => {
+    const dir = await envDir();
+    const r = await run(dir, ['rotate-keys', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const env = dotenvParse(await readFile(path.join(dir, '.env.production')));
+    expect(env).toMatchObject({ SECRET_KEY_PREVIOUS: OLD_SECRET, API_SECRET_KEY_PREVIOUS: OLD_API });
+    const backups = await readdir(path.join(dir, '.tradesec-backups'));
+    expect(backups).toHaveLength(1);
+    expect(r.out).toContain('.env.production:\n');
+    expect(r.out).toContain(
+      `rotated SECRET_KEY      line 3  ${fingerprintSecret(OLD_SECRET)} -> ${fingerprintSecret(env.SECRET_KEY ?? '')}  old value kept as SECRET_KEY_PREVIOUS`,
+    );
+    expect(r.out).toContain(
+      `rotated API_SECRET_KEY  line 6  ${fingerprintSecret(OLD_API)} -> ${fingerprintSecret(env.API_SECRET_KEY ?? '')}`,
+    );
+    expect(r.out).toContain(`backup: .tradesec-backups/${backups[0]}\n`);
+    expect(r.out).toContain('tradesec rotate-keys --drop-previous');
+  });
+
+  it('asks for --yes when there is no terminal, and changes nothing', async () => {
+    const dir = await envDir();
+    const r = await run(dir, ['rotate-keys']);
+    expect(r).toEqual({
+      code: 2,
+      out: '',
+      err: 'tradesec: about to rotate SECRET_KEY, API_SECRET_KEY in .env.production: pass --yes to confirm (no terminal to ask)\n',
+    });
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
+  });
+
+  it('asks on a terminal, and changes nothing when the answer is no', async () => {
+    const dir = await envDir();
+    answers.confirm.push(false);
+    const no = await run(dir, ['rotate-keys'], { interactive: true });
+    expect(no).toEqual({ code: 130, out: '', err: 'tradesec: cancelled; nothing was changed\n' });
+    expect(answers.asked.pop()).toBe(
+      'Rotate SECRET_KEY, API_SECRET_KEY in .env.production (a backup is kept)?',
+    );
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
+    answers.confirm.push(true);
+    const yes = await run(dir, ['rotate-keys'], { interactive: true });
+    expect(yes.code).toBe(0);
+    expect(dotenvParse(await readFile(path.join(dir, '.env.production'))).SECRET_KEY_PREVIOUS).toBe(
+      OLD_SECRET,
+    );
+  });
+
+  it('prints what a dry run would change and changes nothing', async () => {
+    const dir = await envDir();
+    const r = await run(dir, ['rotate-keys', '--dry-run', '--restart', 'systemctl restart "trading app"']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      `would rotate SECRET_KEY      line 3  ${fingerprintSecret(OLD_SECRET)} -> (new value)`,
+    );
+    expect(r.out).toContain('backup would go to .tradesec-backups/');
+    expect(r.out).toContain("would run: systemctl restart 'trading app'\n");
+    expect(r.out).toContain('nothing was changed (--dry-run)');
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
+    expect(await readdir(dir)).toEqual(['.env.production']);
+  });
+
+  it('prints JSON with fingerprints and modes', async () => {
+    const dir = await envDir();
+    await mkdir(path.join(dir, 'conf'));
+    await writeFile(path.join(dir, 'conf/app.env'), 'TOKEN=x\n', { mode: 0o640 });
+    const r = await run(dir, [
+      'rotate-keys',
+      '--yes',
+      '--json',
+      '--env-file',
+      'conf/app.env',
+      '--keys',
+      'TOKEN',
+    ]);
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.out);
+    const env = dotenvParse(await readFile(path.join(dir, 'conf/app.env')));
+    expect(data).toMatchObject({
+      dryRun: false,
+      files: [
+        {
+          file: 'conf/app.env',
+          path: path.join(dir, 'conf/app.env'),
+          changed: true,
+          modeBefore: '0640',
+          modeAfter: '0600',
+          keys: [
+            { key: 'TOKEN', action: 'rotated', line: 2, newFingerprint: fingerprintSecret(env.TOKEN ?? '') },
+          ],
+        },
+      ],
+    });
+    expect(data.files[0].backup).toMatch(/conf\/\.tradesec-backups\/app\.env\.\d{8}T\d{9}Z\.bak$/);
+    // A one-character old value is not a real secret, but it still never shows: only its fingerprint.
+    expect(data.files[0].keys[0].oldFingerprint).toBe(fingerprintSecret('x'));
+  });
+
+  it('honours --bytes and --format for the new values', async () => {
+    const dir = await envDir();
+    const r = await run(dir, [
+      'rotate-keys',
+      '--yes',
+      '--keys',
+      'SECRET_KEY',
+      '--bytes',
+      '48',
+      '--format',
+      'hex',
+    ]);
+    expect(r.code).toBe(0);
+    const env = dotenvParse(await readFile(path.join(dir, '.env.production')));
+    expect(env.SECRET_KEY).toMatch(/^[0-9a-f]{96}$/);
+    expect(env.API_SECRET_KEY).toBe(OLD_API);
+  });
+
+  it('drops the previous values with --drop-previous, and says when there is nothing to drop', async () => {
+    const dir = await envDir();
+    expect((await run(dir, ['rotate-keys', '--yes'])).code).toBe(0);
+    const drop = await run(dir, ['rotate-keys', '--yes', '--drop-previous']);
+    expect(drop.code).toBe(0);
+    expect(drop.out).toContain('dropped SECRET_KEY      line 4  (SECRET_KEY_PREVIOUS removed)');
+    const env = dotenvParse(await readFile(path.join(dir, '.env.production')));
+    expect(Object.keys(env)).toEqual(['APP_ENV', 'SECRET_KEY', 'API_SECRET_KEY']);
+    const again = await run(dir, ['rotate-keys', '--yes', '--drop-previous']);
+    expect(again.code).toBe(0);
+    expect(again.out).toBe(
+      'nothing to do: no SECRET_KEY_PREVIOUS, API_SECRET_KEY_PREVIOUS in .env.production\n',
+    );
+  });
+
+  it('runs --restart without a shell and reports its exit code', async () => {
+    const dir = await envDir();
+    const node = process.execPath;
+    const script = 'console.log(process.argv.slice(1).join("|"))';
+    const r = await run(dir, [
+      'rotate-keys',
+      '--yes',
+      '--restart',
+      `"${node}" -e '${script}' 'a;b' '$(x)' "two words"`,
+    ]);
+    expect(r.code).toBe(0);
+    // The command's output goes to stderr; shell syntax reached it as plain text.
+    expect(r.err).toBe('a;b|$(x)|two words\n');
+    expect(r.out).toContain('restarted: ');
+    expect(r.out).toContain('(exit code 0)');
+  });
+
+  it('exits 3 with one line when the restart command fails or is missing; the keys stay rotated', async () => {
+    const dir = await envDir();
+    const failing = await run(dir, [
+      'rotate-keys',
+      '--yes',
+      '--restart',
+      `"${process.execPath}" -e "process.exit(4)"`,
+    ]);
+    expect(failing.code).toBe(3);
+    expect(failing.err).toMatch(
+      /^tradesec: the restart command \(.*\) exited with 4; the keys are rotated, restart the app by hand\n$/,
+    );
+    expect(dotenvParse(await readFile(path.join(dir, '.env.production'))).SECRET_KEY_PREVIOUS).toBe(
+      OLD_SECRET,
+    );
+    const missing = await run(dir, [
+      'rotate-keys',
+      '--yes',
+      '--json',
+      '--restart',
+      'no-such-command-tradesec --now',
+    ]);
+    expect(missing.code).toBe(3);
+    expect(missing.err).toContain('was not found (no-such-command-tradesec)');
+    expect(JSON.parse(missing.out).restart).toMatchObject({
+      command: ['no-such-command-tradesec', '--now'],
+      exitCode: null,
+    });
+  });
+
+  it('has examples in its help', async () => {
+    const dir = await envDir();
+    const r = await run(dir, ['rotate-keys', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Examples:');
+    expect(r.out).toContain('--drop-previous');
+  });
+});
+
+describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () => {
+  const cases: Array<[string, string, string[], string | RegExp, (dir: string) => Promise<void>]> = [
+    [
+      'a missing file',
+      ENV,
+      ['--env-file', 'missing.env'],
+      'tradesec: missing.env: no such file (name it with --env-file)',
+      async () => {},
+    ],
+    [
+      'a symbolic link',
+      ENV,
+      ['--env-file', 'link.env'],
+      'tradesec: link.env is a symbolic link; refusing to replace it (pass --follow-symlinks to rotate the file it points to)',
+      async (dir) => symlink('.env.production', path.join(dir, 'link.env')),
+    ],
+    [
+      'a directory',
+      ENV,
+      ['--env-file', 'sub'],
+      'tradesec: sub is not a regular file',
+      async (dir) => mkdir(path.join(dir, 'sub')),
+    ],
+    [
+      'an absent key',
+      ENV,
+      ['--keys', 'SECRET_KEY,JWT_KEY'],
+      'tradesec: .env.production: JWT_KEY is not in the file (pass --add to create it)',
+      async () => {},
+    ],
+    [
+      'a key present twice',
+      `${ENV}SECRET_KEY=again\n`,
+      [],
+      'tradesec: .env.production:4: SECRET_KEY is assigned 2 times (lines 2, 4); keep one',
+      async () => {},
+    ],
+    [
+      'an unreadable line',
+      `${ENV}not an assignment\n`,
+      [],
+      'tradesec: .env.production:4: line 4 is not a KEY=value assignment dotenv can read; fix it first',
+      async () => {},
+    ],
+    [
+      'too few bytes',
+      ENV,
+      ['--bytes', '8'],
+      'tradesec: --bytes 8 is too short: a secret needs at least 16 bytes (128 bits)',
+      async () => {},
+    ],
+    [
+      '--add with --drop-previous',
+      ENV,
+      ['--add', '--drop-previous'],
+      'tradesec: --add and --drop-previous do not go together',
+      async () => {},
+    ],
+    [
+      'an unterminated quote in --restart',
+      ENV,
+      ['--restart', 'systemctl "restart'],
+      'tradesec: the --restart command has an unterminated double quote',
+      async () => {},
+    ],
+    [
+      'a _PREVIOUS key',
+      ENV,
+      ['--keys', 'SECRET_KEY_PREVIOUS'],
+      /^tradesec: SECRET_KEY_PREVIOUS holds a previous value/,
+      async () => {},
+    ],
+  ];
+  for (const [name, content, args, message, prepare] of cases) {
+    it(`refuses ${name}`, async () => {
+      const dir = await envDir(content);
+      await prepare(dir);
+      const before = await readdir(dir);
+      const r = await run(dir, ['rotate-keys', '--yes', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(oneLine(r.err)).toBe(true);
+      if (typeof message === 'string') expect(r.err).toBe(`${message}\n`);
+      else expect(r.err).toMatch(message);
+      expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(content);
+      expect(await readdir(dir)).toEqual(before);
+    });
+  }
+
+  it('refuses an unknown option (commander may add a suggestion line)', async () => {
+    const dir = await envDir();
+    const r = await run(dir, ['rotate-keys', '--yes', '--force']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^tradesec: unknown option '--force'/);
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
+  });
+});
