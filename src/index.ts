@@ -30,6 +30,7 @@ export * from './facts/nginx/directives.js';
 export * from './facts/nginx/parser.js';
 export * from './facts/nginx/version.js';
 export type { Probe, ProbeOptions, ProbeResult } from './facts/probe.js';
+export * from './facts/python/app-model.js';
 export {
   descendantsOfType,
   lineOf,
@@ -38,7 +39,6 @@ export {
   type SyntaxNode,
   type SyntaxTree,
 } from './facts/python/sources.js';
-export * from './facts/python/app-model.js';
 export type { TextFile } from './facts/text.js';
 export { parseRotationRecord } from './keys/rotation-record.js';
 export { LineIndex } from './util/lines.js';

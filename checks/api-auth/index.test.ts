@@ -1,0 +1,297 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { testCheck } from '../../test/helpers/check-tester.js';
+import check from './index.js';
+
+/** The files of a whole-app fixture under test/fixtures/apps, keyed by relative path. */
+function fixture(name: string): Record<string, string> {
+  const root = path.resolve(import.meta.dirname, '../../test/fixtures/apps', name);
+  const out: Record<string, string> = {};
+  for (const rel of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+    const abs = path.join(root, rel);
+    if (rel.endsWith('.py') || rel.includes('.env') || /Dockerfile|\.ya?ml$|\.conf$|\.service$/.test(rel)) {
+      out[rel.split(path.sep).join('/')] = readFileSync(abs, 'utf8');
+    }
+  }
+  return out;
+}
+
+const KEY_DEP = `from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi.security import APIKeyHeader
+import secrets
+
+API_KEY = "x"
+header = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+async def verify_api_key(key: str = Security(header)):
+    if not key or not secrets.compare_digest(key, API_KEY):
+        raise HTTPException(status_code=401, detail="bad key")
+`;
+
+testCheck(check, {
+  pass: [
+    {
+      name: 'every route has the dependency as a parameter or in dependencies=[...]',
+      files: {
+        'main.py': `${KEY_DEP}
+app = FastAPI()
+
+
+@app.get("/orders")
+async def orders(_: None = Depends(verify_api_key)):
+    return []
+
+
+@app.post("/signals", dependencies=[Depends(verify_api_key)])
+async def signals():
+    return {}
+`,
+      },
+    },
+    {
+      name: 'auth only through FastAPI(dependencies=...) (whole app, routers in their own files)',
+      files: fixture('auth-app-deps'),
+    },
+    {
+      name: 'a router whose own APIRouter(dependencies=...) requires the key, and an exempt health route',
+      config: '[api-auth]\nexempt-routes = GET /health, GET /ready\n',
+      files: {
+        'app/auth.py': KEY_DEP,
+        'app/orders.py': `from fastapi import APIRouter, Depends
+from app.auth import verify_api_key
+
+router = APIRouter(prefix="/orders", dependencies=[Depends(verify_api_key)])
+
+
+@router.get("/")
+def list_orders():
+    return []
+`,
+        'app/main.py': `from fastapi import FastAPI
+from app import orders
+
+app = FastAPI()
+app.include_router(orders.router)
+
+
+@app.get("/health")
+def health():
+    return "ok"
+
+
+@app.get("/ready")
+def ready():
+    return "ok"
+`,
+      },
+    },
+    {
+      name: 'a dependency named in auth-dependencies, used through a sub-dependency',
+      config: '[api-auth]\nauth-dependencies = check_token\n',
+      files: {
+        'main.py': `from fastapi import Depends, FastAPI
+
+
+def check_token():
+    return True
+
+
+def current_user(ok=Depends(check_token)):
+    return "user"
+
+
+app = FastAPI()
+
+
+@app.get("/me")
+def me(user=Depends(current_user)):
+    return user
+`,
+      },
+    },
+    {
+      name: 'a route defined only under `if settings.environment != "production":` is not served in production',
+      files: {
+        'main.py': `${KEY_DEP}
+from fastapi import APIRouter
+
+ENVIRONMENT = "production"
+app = FastAPI(dependencies=[Depends(verify_api_key)])
+debug = APIRouter()
+
+
+@debug.get("/debug/state")
+def state():
+    return {}
+
+
+if ENVIRONMENT != "production":
+    app.include_router(debug)
+`,
+      },
+    },
+    {
+      name: 'throwaway apps in tests and examples are not the service',
+      files: {
+        'app/main.py': `${KEY_DEP}\napp = FastAPI(dependencies=[Depends(verify_api_key)])\n`,
+        'tests/test_api.py':
+          'from fastapi import FastAPI\napp = FastAPI()\n\n\n@app.get("/orders")\ndef o():\n    return []\n',
+        'examples/minimal.py':
+          'from fastapi import FastAPI\napp = FastAPI()\n\n\n@app.post("/orders")\ndef o():\n    return []\n',
+      },
+    },
+    {
+      name: 'a helper library with functions named get and signal is not checked as routes',
+      files: {
+        'main.py': `${KEY_DEP}
+import requests
+
+app = FastAPI(dependencies=[Depends(verify_api_key)])
+
+
+def get(url):
+    return requests.get(url)
+
+
+class Client:
+    def signal(self):
+        return get("/x")
+`,
+      },
+    },
+  ],
+  fail: [
+    {
+      name: 'a router included without the dependency, beside a nested router included with it',
+      config: '[api-auth]\nexempt-routes = GET /health\n',
+      files: fixture('auth-nested'),
+      findings: [{ rule: 'api-auth/unprotected-router', file: 'app/main.py', line: 11 }],
+      verify: (result) => {
+        const f = result.checks[0]?.findings[0];
+        if (
+          !f?.message.includes('GET /admin/positions') ||
+          !f.message.includes('DELETE /admin/positions/{symbol}')
+        ) {
+          throw new Error(`the finding should list both admin routes: ${f?.message}`);
+        }
+      },
+    },
+    {
+      name: 'the health route is not exempt unless the config says so',
+      files: fixture('auth-nested'),
+      findings: [
+        { rule: 'api-auth/unprotected-router', file: 'app/main.py', line: 11 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 14 },
+      ],
+    },
+    {
+      name: 'a fix only in a comment, a docstring, after return and under if False does not count',
+      files: fixture('auth-dead-fix'),
+      findings: [
+        { rule: 'api-auth/unprotected-router', file: 'app/main.py', line: 20 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 31 },
+        { rule: 'api-auth/key-compared-with-equality', file: 'app/main.py', line: 13 },
+      ],
+    },
+    {
+      name: 'one route of a router lacks the dependency: the finding points at its decorator',
+      files: {
+        'main.py': `${KEY_DEP}
+app = FastAPI()
+
+
+@app.get("/orders", dependencies=[Depends(verify_api_key)])
+def orders():
+    return []
+
+
+@app.post("/orders/cancel-all")
+def cancel_all():
+    return []
+`,
+      },
+      findings: [{ rule: 'api-auth/unprotected-route', file: 'main.py', line: 21 }],
+    },
+    {
+      name: 'APIKeyHeader alone only requires the header to be present',
+      files: {
+        'main.py': `from fastapi import FastAPI, Security
+from fastapi.security import APIKeyHeader
+
+header = APIKeyHeader(name="X-API-Key")
+app = FastAPI()
+
+
+@app.get("/positions")
+def positions(key: str = Security(header)):
+    return []
+`,
+      },
+      findings: [{ rule: 'api-auth/unprotected-route', line: 8 }],
+      verify: (result) => {
+        const msg = result.checks[0]?.findings[0]?.message ?? '';
+        if (!msg.includes('only requires the credential to be present')) throw new Error(msg);
+      },
+    },
+    {
+      name: 'the key compared with == in the dependency is a low warning',
+      status: 'warn',
+      files: {
+        'main.py': `from fastapi import Depends, FastAPI, Header, HTTPException
+
+API_KEY = "x"
+
+
+def verify(x_api_key: str = Header(...)):
+    if x_api_key == API_KEY:
+        return
+    raise HTTPException(status_code=403)
+
+
+app = FastAPI(dependencies=[Depends(verify)])
+
+
+@app.get("/orders")
+def orders():
+    return []
+`,
+      },
+      findings: [{ rule: 'api-auth/key-compared-with-equality', line: 7 }],
+    },
+  ],
+  skip: [
+    { name: 'no Python at all', files: { 'README.md': '# nothing\n' } },
+    {
+      name: 'a library with functions named get and signal, and a Flask-like app object',
+      files: {
+        'lib/client.py': `class App:
+    def get(self, path):
+        def wrap(fn):
+            return fn
+        return wrap
+
+
+app = App()
+
+
+@app.get("/orders")
+def orders():
+    return []
+
+
+def signal():
+    return 1
+`,
+      },
+    },
+    {
+      name: 'FastAPI() only in a comment and a string',
+      files: {
+        'main.py': `# app = FastAPI()
+TEMPLATE = "app = FastAPI()"
+`,
+      },
+    },
+  ],
+});

@@ -1,0 +1,258 @@
+// Check 3, api-auth: every FastAPI route requires the API-key dependency, and the key is compared in constant time.
+import {
+  type ApiKeyDependency,
+  type AppModel,
+  apiKeyDependencies,
+  appModel,
+  defineCheck,
+  effectiveDependencies,
+  type FindingInput,
+  type IncludeRouter,
+  type Route,
+  type RouteMount,
+  routeRequires,
+  servedRoutes,
+  skip,
+  unreadableFinding,
+} from '../../src/index.js';
+
+/** Security classes that only read a credential; on their own they accept any value. */
+const CREDENTIAL_READERS = new Set([
+  'fastapi.security.APIKeyHeader',
+  'fastapi.security.APIKeyQuery',
+  'fastapi.security.APIKeyCookie',
+  'fastapi.security.HTTPBearer',
+  'fastapi.security.HTTPBasic',
+  'fastapi.security.OAuth2PasswordBearer',
+]);
+
+/** One `exempt-routes` entry: `GET /health`, `/health` (any method) or `/public/*`. */
+interface Exemption {
+  method?: string;
+  path: string;
+}
+
+/** Splits a comma-separated option, keeping the spaces inside each item (`GET /health`). */
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function parseExemptions(value: string | undefined): Exemption[] {
+  return commaList(value).map((item) => {
+    const parts = item.split(/\s+/);
+    if (parts.length >= 2) return { method: (parts[0] ?? '').toUpperCase(), path: parts.slice(1).join(' ') };
+    return { path: item };
+  });
+}
+
+function normalisePath(p: string): string {
+  return p.length > 1 ? p.replace(/\/+$/, '') : p;
+}
+
+function isExempt(route: Route, mount: RouteMount, exemptions: readonly Exemption[]): boolean {
+  const full = normalisePath(mount.fullPath);
+  return exemptions.some((e) => {
+    if (e.method && e.method !== '*' && !route.methods.includes(e.method)) return false;
+    const p = normalisePath(e.path);
+    return p.endsWith('*') ? full.startsWith(p.slice(0, -1)) : full === p;
+  });
+}
+
+function describeRoute(route: Route, mount: RouteMount): string {
+  return `${route.methods.join(',')} ${mount.fullPath}`;
+}
+
+/** Why a route is not protected, beyond "no dependency requires the key". */
+function detail(
+  route: Route,
+  mount: RouteMount,
+  keys: readonly ApiKeyDependency[],
+  configured: readonly string[],
+): string {
+  const readers = effectiveDependencies(route, mount).filter(
+    (d) => d.external && CREDENTIAL_READERS.has(d.external),
+  );
+  if (readers.length > 0) {
+    const r = readers[0];
+    return ` ${r?.marker}(${r?.targetText}) only requires the credential to be present: nothing compares it with the key`;
+  }
+  if (keys.length === 0 && configured.length === 0) {
+    return (
+      '; no API-key dependency was found in the repository (a function that reads the key through APIKeyHeader, ' +
+      'Header or Security and raises HTTPException 401/403; name yours with the auth-dependencies setting)'
+    );
+  }
+  return '';
+}
+
+function keyHint(keys: readonly ApiKeyDependency[], configured: readonly string[]): string {
+  const direct = keys.find((k) => k.reason !== 'sub-dependency');
+  const name = direct?.function.name ?? configured[0];
+  return name ? `dependencies=[Depends(${name})]` : 'dependencies=[Depends(<your API-key dependency>)]';
+}
+
+function syntaxFindings(model: AppModel): FindingInput[] {
+  const out: FindingInput[] = [];
+  for (const u of model.unreadable) out.push(unreadableFinding(u.file, u.error));
+  for (const m of model.modules) {
+    for (const e of m.syntaxErrors) {
+      out.push({
+        rule: 'python-syntax-error',
+        file: e.file,
+        line: e.line,
+        message: `${e.file} has a Python syntax error at line ${e.line}; routes and dependencies after it may be missed`,
+        evidence: 'syntax-error',
+      });
+    }
+  }
+  return out;
+}
+
+export default defineCheck({
+  meta: {
+    id: 'api-auth',
+    point: 3,
+    title: 'Every API route requires the API key',
+    description:
+      'Builds the FastAPI application from the Python sources (apps, routers, include_router calls with their ' +
+      'prefixes and dependencies, across modules) and verifies that every route runs the API-key dependency: on ' +
+      'the route (a Depends/Security parameter or dependencies=[...]), or inherited from FastAPI(dependencies=...), ' +
+      'APIRouter(dependencies=...) or include_router(..., dependencies=...). Routes exempt only through the ' +
+      'exempt-routes setting. The key must be compared with secrets.compare_digest or hmac.compare_digest.',
+    targets: ['repo'],
+    rules: {
+      'unprotected-route': {
+        title: 'Every route requires the API key',
+        severity: 'high',
+        description:
+          'A route that does not run the API-key dependency answers anyone who can reach the service: orders, ' +
+          'positions and signals included.',
+        remediation:
+          'Add the API-key dependency to the route (dependencies=[Depends(verify_api_key)]), to its router, or to ' +
+          'the FastAPI app; list deliberate public routes such as GET /health in exempt-routes.',
+      },
+      'unprotected-router': {
+        title: 'Routers are included with the API-key dependency',
+        severity: 'high',
+        description:
+          'include_router() adds every route of a router; without dependencies=[...] there (or on the router or ' +
+          'the app) none of them requires the key.',
+        remediation:
+          'Pass dependencies=[Depends(verify_api_key)] to this include_router call, or to the router or app.',
+      },
+      'key-compared-with-equality': {
+        title: 'The API key is compared in constant time',
+        severity: 'low',
+        description:
+          'Comparing the key with == or != returns as soon as a character differs, so response times leak how ' +
+          'much of a guess is right.',
+        remediation: 'Compare with secrets.compare_digest(provided, expected) (or hmac.compare_digest).',
+      },
+      'python-syntax-error': {
+        title: 'Python sources parse',
+        severity: 'low',
+        description:
+          'A file with a syntax error is only partly understood: routes or dependencies in it may be missed.',
+        remediation: 'Fix the syntax error (python -m py_compile <file> shows it).',
+      },
+    },
+    options: {
+      'exempt-routes': {
+        description:
+          'Comma-separated routes that need no key: "GET /health, GET /ready", "/public/*" (any method).',
+        default: '',
+      },
+      'auth-dependencies': {
+        description:
+          'Comma-separated names of functions that are the API-key dependency (verify_api_key or app.auth.verify_api_key), ' +
+          'when tradesec cannot recognise yours.',
+        default: '',
+      },
+    },
+    references: [
+      'https://fastapi.tiangolo.com/tutorial/dependencies/global-dependencies/',
+      'https://fastapi.tiangolo.com/tutorial/bigger-applications/',
+      'https://docs.python.org/3/library/secrets.html#secrets.compare_digest',
+    ],
+  },
+
+  async run(ctx) {
+    const model = await ctx.fact(appModel);
+    if (!model.hasFastApi) {
+      return skip(
+        'not-applicable',
+        'no FastAPI application (a fastapi.FastAPI() instance) in the repository',
+      );
+    }
+    const configured = commaList(ctx.settings.get('auth-dependencies'));
+    const exemptions = parseExemptions(ctx.settings.get('exempt-routes'));
+    const keys = apiKeyDependencies(model, configured);
+    const findings: FindingInput[] = syntaxFindings(model);
+
+    const served = servedRoutes(model).filter(({ route, mount }) => !isExempt(route, mount, exemptions));
+    const unprotected = new Set(
+      served.filter(({ route, mount }) => !routeRequires(route, mount, keys, configured)),
+    );
+    const hint = keyHint(keys, configured);
+
+    // An include_router is blamed when nothing served through it requires the key; else each route is.
+    const byInclude = new Map<IncludeRouter, Array<{ route: Route; mount: RouteMount }>>();
+    for (const pair of unprotected) {
+      let target: IncludeRouter | undefined;
+      for (const inc of pair.mount.chain) {
+        if (inc.kind !== 'include') continue;
+        const through = served.filter((p) => p.mount.chain.includes(inc));
+        if (through.every((p) => unprotected.has(p))) {
+          target = inc;
+          break;
+        }
+      }
+      if (target) {
+        const list = byInclude.get(target) ?? [];
+        list.push(pair);
+        byInclude.set(target, list);
+        continue;
+      }
+      const { route, mount } = pair;
+      findings.push({
+        rule: 'unprotected-route',
+        file: route.file,
+        line: route.line,
+        message: `${describeRoute(route, mount)} (${route.handlerName}() in ${route.file}) does not require the API key${detail(route, mount, keys, configured)}`,
+        evidence: `${route.methods.join(',')} ${mount.fullPath}`,
+        remediation: `Add ${hint} to the route decorator, its router or the app, or list the route in exempt-routes.`,
+      });
+    }
+    for (const [inc, pairs] of byInclude) {
+      const routes = [...new Set(pairs.map((p) => describeRoute(p.route, p.mount)))].sort();
+      const shown =
+        routes.slice(0, 5).join(', ') + (routes.length > 5 ? `, and ${routes.length - 5} more` : '');
+      const first = pairs[0];
+      const extra = first ? detail(first.route, first.mount, keys, configured) : '';
+      findings.push({
+        rule: 'unprotected-router',
+        file: inc.file,
+        line: inc.line,
+        message: `${inc.parent.name ?? 'app'}.include_router(${inc.childText}) serves ${routes.length} route${routes.length === 1 ? '' : 's'} without the API key: ${shown}${extra}`,
+        evidence: `include ${inc.childText}: ${routes.join(' ')}`,
+        remediation: `Pass ${hint} to this include_router call (or to the router or the app).`,
+      });
+    }
+
+    for (const key of keys) {
+      for (const loc of key.unsafeComparisons) {
+        findings.push({
+          rule: 'key-compared-with-equality',
+          file: loc.file,
+          line: loc.line,
+          message: `${key.function.name}() compares the API key with == or != (a timing side channel)`,
+          evidence: `${key.function.name} equality`,
+        });
+      }
+    }
+    return findings;
+  },
+});

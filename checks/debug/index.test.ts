@@ -1,0 +1,153 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { testCheck } from '../../test/helpers/check-tester.js';
+import check from './index.js';
+
+/** The files of a whole-app fixture under test/fixtures/apps, keyed by relative path. */
+function fixture(name: string): Record<string, string> {
+  const root = path.resolve(import.meta.dirname, '../../test/fixtures/apps', name);
+  const out: Record<string, string> = {};
+  for (const rel of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+    const abs = path.join(root, rel);
+    if (rel.endsWith('.py') || rel.includes('.env') || /Dockerfile|\.ya?ml$|\.conf$|\.service$/.test(rel)) {
+      out[rel.split(path.sep).join('/')] = readFileSync(abs, 'utf8');
+    }
+  }
+  return out;
+}
+
+const OFF = 'docs_url=None, redoc_url=None, openapi_url=None';
+
+testCheck(check, {
+  pass: [
+    {
+      name: 'all three docs URLs None, settings and env files conditional on the environment (whole app)',
+      files: fixture('cors-debug-good'),
+    },
+    {
+      name: 'docs off through a **kwargs dictionary picked by an environment conditional',
+      files: {
+        'main.py': `import os
+from fastapi import FastAPI
+
+ENV = os.getenv("ENV", "development")
+docs = {"docs_url": None, "redoc_url": None, "openapi_url": None} if ENV == "production" else {}
+app = FastAPI(**docs)
+`,
+      },
+    },
+    {
+      name: 'reload only in the development compose file and in a __main__ block the deployment does not run',
+      files: {
+        'app/main.py': `from fastapi import FastAPI
+import uvicorn
+
+app = FastAPI(${OFF})
+
+if __name__ == "__main__":
+    uvicorn.run(app, reload=True, log_level="debug")
+`,
+        Dockerfile: 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n',
+        'docker-compose.override.yml': 'services:\n  api:\n    command: uvicorn app.main:app --reload\n',
+        '.env': 'DEBUG=true\n',
+      },
+    },
+    {
+      name: 'a /debug route behind the API key',
+      files: {
+        'main.py': `from fastapi import Depends, FastAPI, Header, HTTPException
+import secrets
+
+
+def verify(x_api_key: str = Header("")):
+    if not secrets.compare_digest(x_api_key, "k"):
+        raise HTTPException(status_code=401)
+
+
+app = FastAPI(${OFF}, dependencies=[Depends(verify)])
+
+
+@app.get("/debug/state")
+def state():
+    return {}
+`,
+      },
+    },
+  ],
+  fail: [
+    {
+      name: 'docs_url=None but openapi_url left on, debug from the production env file, --reload in CMD (whole app)',
+      files: fixture('cors-debug-bad'),
+      findings: [
+        { rule: 'debug/openapi-exposed', file: 'app/main.py', line: 6 },
+        { rule: 'debug/debug-mode', file: 'app/main.py', line: 6 },
+        { rule: 'debug/reload-in-production', file: 'Dockerfile', line: 4 },
+        { rule: 'debug/debug-log-level', file: 'docker-compose.yml', line: 5 },
+        { rule: 'debug/debug-route', file: 'app/main.py', line: 16 },
+        { rule: 'debug/debug-in-env-file', file: '.env.production', line: 1 },
+      ],
+    },
+    {
+      name: 'default docs, and a fix only in a comment and after return',
+      files: {
+        'main.py': `from fastapi import FastAPI
+
+# app = FastAPI(${OFF})
+app = FastAPI(title="api")
+
+
+def configure():
+    return
+    app.openapi_url = None
+`,
+      },
+      findings: [{ rule: 'debug/docs-exposed', line: 4 }],
+    },
+    {
+      name: 'uvicorn.run(reload=True) in the module the Dockerfile runs with python -m',
+      files: {
+        'app/main.py': `from fastapi import FastAPI
+import uvicorn
+
+app = FastAPI(${OFF})
+
+if __name__ == "__main__":
+    uvicorn.run("app.main:app", host="0.0.0.0", reload=True)
+`,
+        Dockerfile: 'FROM python:3.12-slim\nCMD python -m app.main\n',
+      },
+      findings: [{ rule: 'debug/reload-in-production', file: 'app/main.py', line: 7 }],
+    },
+    {
+      name: 'systemd ExecStart with --reload, and gunicorn with --log-level debug',
+      files: {
+        'app/main.py': `from fastapi import FastAPI\napp = FastAPI(${OFF})\n`,
+        'deploy/trading.service':
+          '[Service]\nExecStart=/opt/venv/bin/uvicorn app.main:app \\\n  --port 8000 --reload\n',
+        Procfile: 'web: gunicorn -k uvicorn.workers.UvicornWorker app.main:app --log-level debug\n',
+      },
+      findings: [
+        { rule: 'debug/reload-in-production', file: 'deploy/trading.service', line: 2 },
+        { rule: 'debug/debug-log-level', file: 'Procfile', line: 1 },
+      ],
+    },
+    {
+      name: 'a docs URL that cannot be resolved is a low note',
+      status: 'warn',
+      files: {
+        'main.py': `from fastapi import FastAPI
+from somewhere import compute
+
+app = FastAPI(docs_url=compute(), redoc_url=None, openapi_url=None)
+`,
+      },
+      findings: [{ rule: 'debug/unresolved-setting', line: 4 }],
+    },
+  ],
+  skip: [
+    {
+      name: 'no FastAPI app, only a DEBUG env file',
+      files: { '.env.production': 'DEBUG=true\n', 'tool.py': 'def get():\n    return 1\n' },
+    },
+  ],
+});

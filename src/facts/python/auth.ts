@@ -1,0 +1,267 @@
+// The API-key dependency: which functions check the key, and whether a route requires one of them.
+import type {
+  ApiKeyDependency,
+  AppModel,
+  DependencyRef,
+  FunctionDef,
+  Location,
+  Route,
+  RouteMount,
+  RouteProtection,
+} from './app-model.js';
+import { localBindings, walkBlock } from './modules.js';
+import { lineOf, type SyntaxNode } from './parser.js';
+import { qualifiedName } from './resolve.js';
+import { argumentsOf, comparisonOperators, dottedText, namedChildren, unwrap } from './syntax.js';
+
+/** Security classes whose instances read a credential from the request. */
+const CREDENTIAL_READERS = new Set([
+  'fastapi.security.APIKeyHeader',
+  'fastapi.security.APIKeyQuery',
+  'fastapi.security.APIKeyCookie',
+  'fastapi.security.HTTPBearer',
+  'fastapi.security.HTTPBasic',
+  'fastapi.security.HTTPDigest',
+  'fastapi.security.OAuth2PasswordBearer',
+  'fastapi.security.OAuth2AuthorizationCodeBearer',
+]);
+
+function statusOf(model: AppModel, fn: FunctionDef, node: SyntaxNode | undefined): number | undefined {
+  if (!node) return undefined;
+  const n = unwrap(node);
+  if (n.type === 'integer') return Number(n.text);
+  const m =
+    /HTTP_(\d{3})_/.exec(dottedText(n) ?? '') ??
+    /HTTP_(\d{3})_/.exec(qualifiedName(model, fn.module, n) ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The HTTPException status a raise raises (following a local `exc = HTTPException(...)`), if any. */
+function raisedStatus(model: AppModel, fn: FunctionDef, raise: SyntaxNode): number | undefined {
+  let value = namedChildren(raise)[0];
+  if (!value) return undefined;
+  value = unwrap(value);
+  if (value.type === 'identifier') {
+    const local = localBindings(fn).get(value.text);
+    const b = local?.[local.length - 1];
+    if (b?.kind === 'assign') value = unwrap(b.value);
+  }
+  if (value.type !== 'call') return undefined;
+  const callee = value.childForFieldName('function');
+  const q = callee ? qualifiedName(model, fn.module, callee) : undefined;
+  if (
+    q !== 'fastapi.HTTPException' &&
+    q !== 'fastapi.WebSocketException' &&
+    !/HTTPException$/.test(callee?.text ?? '')
+  ) {
+    return undefined;
+  }
+  const { args, kwargs } = argumentsOf(value, fn.module.file);
+  return statusOf(model, fn, kwargs.get('status_code')?.value ?? kwargs.get('code')?.value ?? args[0]);
+}
+
+function isKeyExpression(node: SyntaxNode, keyNames: ReadonlySet<string>): boolean {
+  const n = unwrap(node);
+  const text = dottedText(n);
+  if (text !== undefined) {
+    const head = text.split('.')[0] ?? '';
+    return keyNames.has(text) || keyNames.has(head);
+  }
+  // request.headers.get("X-API-Key") / request.headers["x-api-key"] compared directly.
+  return /\.headers\s*(?:\.get\s*\(|\[)/.test(n.text);
+}
+
+function isTrivialOperand(node: SyntaxNode): boolean {
+  const n = unwrap(node);
+  return (
+    n.type === 'none' ||
+    n.type === 'true' ||
+    n.type === 'false' ||
+    (n.type === 'string' && /^[a-z]*(['"])\1$/i.test(n.text))
+  );
+}
+
+function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependency, 'reason'> {
+  const keyNames = new Set<string>();
+  for (const p of fn.parameters) {
+    if (p.source === 'header' || p.source === 'cookie') keyNames.add(p.name);
+    if (
+      (p.source === 'security' || p.source === 'depends') &&
+      p.dependency?.external &&
+      CREDENTIAL_READERS.has(p.dependency.external)
+    ) {
+      keyNames.add(p.name);
+    }
+    if (p.source === 'query' && /key|token/i.test(p.name)) keyNames.add(p.name);
+  }
+  const raises: Location[] = [];
+  const unsafe: Location[] = [];
+  const safe: Location[] = [];
+  const body = fn.node.childForFieldName('body');
+  if (!body)
+    return {
+      function: fn,
+      keyNames: [...keyNames],
+      raises,
+      unsafeComparisons: unsafe,
+      safeComparisons: safe,
+    };
+  const statements: SyntaxNode[] = [];
+  walkBlock(body, fn.module.file, { mainGuard: false, fallback: false }, (stmt) => {
+    if (
+      stmt.type === 'function_definition' ||
+      stmt.type === 'decorated_definition' ||
+      stmt.type === 'class_definition'
+    )
+      return;
+    statements.push(stmt);
+  });
+  // Variables assigned from the request headers are key names too.
+  for (const stmt of statements) {
+    const expr = stmt.type === 'expression_statement' ? namedChildren(stmt)[0] : undefined;
+    if (expr?.type !== 'assignment') continue;
+    const left = expr.childForFieldName('left');
+    const right = expr.childForFieldName('right');
+    if (left?.type === 'identifier' && right && /\.headers\s*(?:\.get\s*\(|\[)/.test(right.text))
+      keyNames.add(left.text);
+  }
+  const headerOnly = (stmt: SyntaxNode): SyntaxNode[] => {
+    switch (stmt.type) {
+      case 'if_statement': {
+        const out: SyntaxNode[] = [];
+        const c = stmt.childForFieldName('condition');
+        if (c) out.push(c);
+        for (const alt of stmt.childrenForFieldName('alternative')) {
+          const ac = alt?.type === 'elif_clause' ? alt.childForFieldName('condition') : undefined;
+          if (ac) out.push(ac);
+        }
+        return out;
+      }
+      case 'while_statement': {
+        const c = stmt.childForFieldName('condition');
+        return c ? [c] : [];
+      }
+      case 'for_statement':
+      case 'with_statement':
+      case 'try_statement':
+      case 'match_statement':
+        return [];
+      default:
+        return [stmt];
+    }
+  };
+  for (const stmt of statements) {
+    if (stmt.type === 'raise_statement') {
+      const status = raisedStatus(model, fn, stmt);
+      if (status === 401 || status === 403) raises.push({ file: fn.module.file, line: lineOf(stmt) });
+    }
+    for (const part of headerOnly(stmt)) {
+      for (const cmp of part.descendantsOfType('comparison_operator')) {
+        if (!cmp) continue;
+        const ops = comparisonOperators(cmp);
+        const operands = namedChildren(cmp);
+        for (let i = 0; i < ops.length; i++) {
+          const op = ops[i];
+          const a = operands[i];
+          const b = operands[i + 1];
+          if ((op !== '==' && op !== '!=') || !a || !b) continue;
+          if (isTrivialOperand(a) || isTrivialOperand(b)) continue;
+          if (isKeyExpression(a, keyNames) || isKeyExpression(b, keyNames)) {
+            unsafe.push({ file: fn.module.file, line: lineOf(cmp) });
+          }
+        }
+      }
+      for (const call of part.descendantsOfType('call')) {
+        const callee = call?.childForFieldName('function');
+        if (!call || !callee) continue;
+        const q = qualifiedName(model, fn.module, callee);
+        if (q === 'secrets.compare_digest' || q === 'hmac.compare_digest')
+          safe.push({ file: fn.module.file, line: lineOf(call) });
+      }
+    }
+  }
+  return { function: fn, keyNames: [...keyNames], raises, unsafeComparisons: unsafe, safeComparisons: safe };
+}
+
+function matchesConfigured(fn: FunctionDef, configured: readonly string[]): boolean {
+  return configured.some(
+    (c) =>
+      c === fn.name ||
+      c === `${fn.module.name}.${fn.name}` ||
+      fn.module.aliases.some((a) => c === `${a}.${fn.name}`) ||
+      c === fn.id,
+  );
+}
+
+/**
+ * Every function that is the API-key dependency: named in `configured` (function names or dotted
+ * `module.function`), or reading a key (APIKeyHeader, Header, Security, request headers) and raising
+ * HTTPException 401/403; then every function that depends on one of those.
+ */
+export function apiKeyDependencies(model: AppModel, configured: readonly string[] = []): ApiKeyDependency[] {
+  const found = new Map<FunctionDef, ApiKeyDependency>();
+  for (const fn of model.functions.values()) {
+    const a = analyseFunction(model, fn);
+    if (matchesConfigured(fn, configured)) found.set(fn, { ...a, reason: 'configured' });
+    else if (a.keyNames.length > 0 && a.raises.length > 0) found.set(fn, { ...a, reason: 'validates-key' });
+  }
+  // Functions that depend on a key dependency require the key too.
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const fn of model.functions.values()) {
+      if (found.has(fn)) continue;
+      const dep = fn.parameters.find((p) => p.dependency?.function && found.has(p.dependency.function));
+      if (dep) {
+        found.set(fn, { ...analyseFunction(model, fn), reason: 'sub-dependency' });
+        changed = true;
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+/** The dependencies that run for a route served through `mount`, outermost first. */
+export function effectiveDependencies(route: Route, mount: RouteMount): DependencyRef[] {
+  return [...mount.inherited, ...route.decoratorDependencies, ...route.parameterDependencies];
+}
+
+/** How a route served through `mount` requires the API key, or undefined when it does not. */
+export function routeRequires(
+  route: Route,
+  mount: RouteMount,
+  keys: readonly ApiKeyDependency[],
+  configured: readonly string[] = [],
+): RouteProtection | undefined {
+  const byFn = new Map(keys.map((k) => [k.function, k]));
+  for (const dep of effectiveDependencies(route, mount)) {
+    const k = dep.function ? byFn.get(dep.function) : undefined;
+    if (k) return { dependency: dep, key: k };
+    const name = dep.external ?? dep.targetText;
+    const short = name.split('.').pop() ?? name;
+    const hit = configured.find((c) => c === name || c === short || c === dep.targetText);
+    if (hit) return { dependency: dep, key: { configured: hit } };
+  }
+  // A handler that reads and checks the key itself.
+  const own = route.handler ? byFn.get(route.handler) : undefined;
+  if (own && own.reason === 'validates-key') return { key: own };
+  return undefined;
+}
+
+/** True when an environment branch says the code does not run in production. */
+function offInProduction(branch: { production: boolean } | undefined): boolean {
+  return branch !== undefined && !branch.production;
+}
+
+/** Every route and the way it is served in production (routes under a non-production branch left out). */
+export function servedRoutes(model: AppModel): Array<{ route: Route; mount: RouteMount }> {
+  const out: Array<{ route: Route; mount: RouteMount }> = [];
+  for (const route of model.routes) {
+    if (offInProduction(route.branch) || offInProduction(route.owner.branch)) continue;
+    for (const mount of route.mounts) {
+      if (offInProduction(mount.branch)) continue;
+      out.push({ route, mount });
+    }
+  }
+  return out;
+}
