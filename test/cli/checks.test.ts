@@ -44,7 +44,10 @@ describe('tradesec checks', () => {
     const first = builtinChecks[0];
     if (first) {
       const r = await run(['checks', 'explain', `${first.meta.id}/no-such-rule`]);
-      expect(r).toMatchObject({ code: 2, err: `tradesec: check ${first.meta.id} has no rule "no-such-rule"\n` });
+      expect(r).toMatchObject({
+        code: 2,
+        err: `tradesec: check ${first.meta.id} has no rule "no-such-rule"\n`,
+      });
     }
     expect((await run(['checks', 'explain'])).code).toBe(2);
   });
