@@ -31,6 +31,7 @@ export * from './facts/nginx/parser.js';
 export * from './facts/nginx/version.js';
 export type { Probe, ProbeOptions, ProbeResult } from './facts/probe.js';
 export * from './facts/python/app-model.js';
+export { parsePython } from './facts/python/parser.js';
 export {
   descendantsOfType,
   lineOf,

@@ -64,6 +64,12 @@ const clean2 = key();
 testCheck(secrets, {
   pass: [
     {
+      name: "a Python file without secret-named assignments is not parsed, so its syntax error is not this check's",
+      files: {
+        'app/broken.py': 'def f(:\n    \x22\x22\x22Rolling token of the prices.\x22\x22\x22\nX = 1\n',
+      },
+    },
+    {
       name: 'strong base64url keys with fresh rotation records',
       files: { '.env.production': env({ SECRET_KEY: s1, API_SECRET_KEY: s2, DEBUG: 'false' }) },
       now: NOW,
@@ -456,9 +462,9 @@ testCheck(secrets, {
       findings: [{ rule: 'secrets/unreadable-file', file: '.env.production' }],
     },
     {
-      name: 'a Python file that does not parse is one low note',
+      name: 'a Python file that may hold a secret but does not parse is one low note',
       status: 'warn',
-      files: { 'app/broken.py': 'def f(:\n    pass\nX = 1\n' },
+      files: { 'app/broken.py': 'def f(:\n    pass\napi_token = load()\n' },
       findings: [{ rule: 'secrets/syntax-error', file: 'app/broken.py', line: 1 }],
     },
   ],

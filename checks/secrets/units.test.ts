@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parsePython } from '../../src/facts/python/parser.js';
 import { dockerVariables } from './dockerfile.js';
+import { mayHoldSecret } from './index.js';
 import { isNonSecretLiteral, isSecretName } from './names.js';
 import { findHardcodedSecrets } from './python.js';
 import { assessStrength, isPlaceholder, isUuid } from './strength.js';
@@ -175,5 +176,29 @@ describe('findHardcodedSecrets', () => {
       'A_TOKEN:2',
       'B_TOKEN:2',
     ]);
+  });
+});
+
+describe('the Python prefilter', () => {
+  it.each([
+    'SECRET_KEY = "abc"',
+    'token = "abc"',
+    'api_key: str = "abc"',
+    'class S:\n    db_password: Optional[str] = None',
+    'connect(password="x")',
+    'cfg = {"api_key": "abc"}',
+    'os.getenv("SECRET_KEY", "dev")',
+    "os.environ.get('API_TOKEN', 'x')",
+  ])('keeps %j', (text) => {
+    expect(mayHoldSecret(text)).toBe(true);
+  });
+
+  it.each([
+    'def strategy(prices, window=29):\n    \x22\x22\x22Rolling token of the last prices.\x22\x22\x22\n    return 0',
+    'if key == other:\n    pass',
+    'for key in d:\n    print(key)',
+    'x = 1',
+  ])('drops %j', (text) => {
+    expect(mayHoldSecret(text)).toBe(false);
   });
 });

@@ -79,3 +79,15 @@ describe('glob matcher', () => {
     expect(m('env.production')).toBe(false);
   });
 });
+
+describe('reading special files', () => {
+  it('refuses a FIFO without blocking', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dir = await tempDir();
+    execFileSync('mkfifo', [path.join(dir, 'pipe')]);
+    expect(await readTextFile(path.join(dir, 'pipe'))).toEqual({
+      kind: 'unreadable',
+      error: 'not a regular file',
+    });
+  });
+});
