@@ -1,7 +1,8 @@
-// Every Python file of the audited tree, read and parsed once per audit and shared by the checks.
+// Every Python file of the application, read and parsed once per audit and shared by the checks.
 import { defineFact } from '../../audit/check.js';
 import type { RepoFile } from '../discovery.js';
 import { parsePython, type SyntaxTree } from './parser.js';
+import { selectPythonFiles } from './selection.js';
 
 export { descendantsOfType, lineOf, type SyntaxNode, type SyntaxTree } from './parser.js';
 
@@ -10,29 +11,25 @@ export type PythonSource =
   | { kind: 'parsed'; file: RepoFile; text: string; tree: SyntaxTree }
   | { kind: 'unreadable'; file: RepoFile; error: string };
 
-// Reading is I/O bound and parsing is synchronous: a few reads in flight keep the parser busy.
-const READ_CONCURRENCY = 8;
-
-/** The fact of every `*.py` and `*.pyi` file (binary ones are left out), in path order. */
+/**
+ * The fact of the `*.py` and `*.pyi` files (binary ones are left out), in path order: all of them in an
+ * ordinary repository, the application's files in a very large one (see selection.ts).
+ */
 export const pythonSources = defineFact<PythonSource[]>('python-sources', async (ctx) => {
   const files = await ctx.glob(['*.py', '*.pyi']);
-  const out: Array<PythonSource | undefined> = new Array(files.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const index = next++;
-      const file = files[index];
-      if (!file) continue;
-      const text = await ctx.read(file);
-      if (text.kind === 'text') {
-        out[index] = { kind: 'parsed', file, text: text.text, tree: await parsePython(text.text) };
-      } else if (text.kind === 'unreadable') {
-        out[index] = { kind: 'unreadable', file, error: text.error };
-      } else if (text.kind === 'too-large') {
-        out[index] = { kind: 'unreadable', file, error: `too large to read as text (${text.size} bytes)` };
-      }
+  const out: PythonSource[] = [];
+  const texts: Array<{ file: RepoFile; text: string }> = [];
+  for (const file of files) {
+    const text = await ctx.read(file);
+    if (text.kind === 'text') texts.push({ file, text: text.text });
+    else if (text.kind === 'unreadable') out.push({ kind: 'unreadable', file, error: text.error });
+    else if (text.kind === 'too-large') {
+      out.push({ kind: 'unreadable', file, error: `too large to read as text (${text.size} bytes)` });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker));
-  return out.filter((s): s is PythonSource => s !== undefined);
+  }
+  const selected = selectPythonFiles(texts.map((t) => ({ path: t.file.path, text: t.text })));
+  for (const { file, text } of texts) {
+    if (selected.has(file.path)) out.push({ kind: 'parsed', file, text, tree: await parsePython(text) });
+  }
+  return out.sort((a, b) => (a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0));
 });
