@@ -4,10 +4,14 @@ import {
   type AppModel,
   apiKeyDependencies,
   appModel,
+  CREDENTIAL_READERS,
+  commaList,
+  configuredAuthDependencies,
   defineCheck,
   effectiveDependencies,
   type FindingInput,
   type IncludeRouter,
+  NO_FASTAPI_APP,
   type Route,
   type RouteMount,
   routeRequires,
@@ -16,28 +20,10 @@ import {
   unreadableFinding,
 } from '../../src/index.js';
 
-/** Security classes that only read a credential; on their own they accept any value. */
-const CREDENTIAL_READERS = new Set([
-  'fastapi.security.APIKeyHeader',
-  'fastapi.security.APIKeyQuery',
-  'fastapi.security.APIKeyCookie',
-  'fastapi.security.HTTPBearer',
-  'fastapi.security.HTTPBasic',
-  'fastapi.security.OAuth2PasswordBearer',
-]);
-
 /** One `exempt-routes` entry: `GET /health`, `/health` (any method) or `/public/*`. */
 interface Exemption {
   method?: string;
   path: string;
-}
-
-/** Splits a comma-separated option, keeping the spaces inside each item (`GET /health`). */
-function commaList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 function parseExemptions(value: string | undefined): Exemption[] {
@@ -181,13 +167,8 @@ export default defineCheck({
 
   async run(ctx) {
     const model = await ctx.fact(appModel);
-    if (!model.hasFastApi) {
-      return skip(
-        'not-applicable',
-        'no FastAPI application (a fastapi.FastAPI() instance) in the repository',
-      );
-    }
-    const configured = commaList(ctx.settings.get('auth-dependencies'));
+    if (!model.hasFastApi) return skip('not-applicable', NO_FASTAPI_APP);
+    const configured = configuredAuthDependencies(ctx.config);
     const exemptions = parseExemptions(ctx.settings.get('exempt-routes'));
     const keys = apiKeyDependencies(model, configured);
     const findings: FindingInput[] = syntaxFindings(model);
@@ -199,17 +180,16 @@ export default defineCheck({
     const hint = keyHint(keys, configured);
 
     // An include_router is blamed when nothing served through it requires the key; else each route is.
+    const allUnprotected = new Map<IncludeRouter, boolean>();
+    for (const pair of served) {
+      for (const inc of new Set(pair.mount.chain)) {
+        if (inc.kind === 'include')
+          allUnprotected.set(inc, (allUnprotected.get(inc) ?? true) && unprotected.has(pair));
+      }
+    }
     const byInclude = new Map<IncludeRouter, Array<{ route: Route; mount: RouteMount }>>();
     for (const pair of unprotected) {
-      let target: IncludeRouter | undefined;
-      for (const inc of pair.mount.chain) {
-        if (inc.kind !== 'include') continue;
-        const through = served.filter((p) => p.mount.chain.includes(inc));
-        if (through.every((p) => unprotected.has(p))) {
-          target = inc;
-          break;
-        }
-      }
+      const target = pair.mount.chain.find((inc) => inc.kind === 'include' && allUnprotected.get(inc));
       if (target) {
         const list = byInclude.get(target) ?? [];
         list.push(pair);

@@ -2,9 +2,11 @@
 import {
   type AppModel,
   appModel,
+  commaList,
   defineCheck,
   type FindingInput,
   type MiddlewareRegistration,
+  NO_FASTAPI_APP,
   type PyValue,
   resolveValue,
   skip,
@@ -14,13 +16,6 @@ const CORS = 'fastapi.middleware.cors.CORSMiddleware';
 const LOCAL_HOSTS = /^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|[\w-]+\.localhost)$/i;
 /** Origins no real deployment allows: a regex that accepts one of them accepts any origin. */
 const FOREIGN_ORIGINS = ['https://attacker.invalid', 'http://attacker.invalid'];
-
-function commaList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 function describeOrigin(v: PyValue): string {
   const parts: string[] = [];
@@ -291,12 +286,7 @@ export default defineCheck({
 
   async run(ctx) {
     const model = await ctx.fact(appModel);
-    if (!model.hasFastApi) {
-      return skip(
-        'not-applicable',
-        'no FastAPI application (a fastapi.FastAPI() instance) in the repository',
-      );
-    }
+    if (!model.hasFastApi) return skip('not-applicable', NO_FASTAPI_APP);
     const allowed = commaList(ctx.settings.get('allowed-origins')).map((o) => o.replace(/\/$/, ''));
     const findings: FindingInput[] = [];
     for (const reg of model.middleware) {

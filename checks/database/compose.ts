@@ -1,31 +1,34 @@
-// Database services in docker-compose files and the host addresses their ports are published on.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-
-/** The compose file names docker compose reads (and the dev / override variants). */
-export const COMPOSE_GLOBS = ['docker-compose*.yml', 'docker-compose*.yaml', 'compose*.yml', 'compose*.yaml'];
+// Database services of the Compose projects (base, override and variant files merged, `.env` interpolated)
+// and the host addresses their ports are published on.
+import type { ComposeProject, ComposeService, ComposeSet, YamlNode } from '../../src/index.js';
 
 /** A published port of a database service. */
 export interface PublishedPort {
   service: string;
   /** What the service runs (`postgres:16`), or the port that told it apart. */
   what: string;
-  /** Host address it is bound to; undefined when it could not be resolved (an unset variable). */
+  /** Host address it is bound to; undefined when a variable no `.env` sets decides it. */
   hostIp: string | undefined;
-  /** The entry as written, for messages. */
+  /** The variables no `.env` sets that the entry names, when `hostIp` is undefined. */
+  unset?: string[];
+  /** The entry after interpolation, for messages. */
   text: string;
+  /** Where the entry is written (the file of the merged project that set it). */
+  file: string;
   line: number;
 }
 
-/** What one compose file says about database services. */
+/** What the Compose projects say about database services. */
 export interface ComposeDatabases {
   /** Names of every service (database or not), so URLs pointing at them can be recognised. */
-  services: string[];
-  /** Names of the database services. */
-  databaseServices: string[];
+  services: Set<string>;
+  /** Whether any project runs a database service. */
+  hasDatabase: boolean;
   ports: PublishedPort[];
-  /** Set when the YAML does not parse. */
-  error?: { message: string; line: number };
 }
+
+/** The text of line `line` (1-based) of a repository file, to tell which entries name unset variables. */
+export type LineReader = (file: string, line: number) => Promise<string>;
 
 const DATABASE_IMAGE =
   /(^|\/)(postgres|postgis|timescaledb|bitnami\/postgresql|mysql|mariadb|percona|redis|valkey|keydb|mongo|mongodb|memcached|cockroach|couchdb|cassandra|clickhouse|influxdb)([:@/-]|$)/i;
@@ -39,83 +42,73 @@ const DATABASE_PORTS = new Map<number, string>([
   [9042, 'Cassandra'],
 ]);
 
-/** Reads a compose file's database services and their published ports. */
-export function readComposeDatabases(text: string): ComposeDatabases {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
-  const lineOf = (node: YamlNode | null | undefined): number => {
-    const start = node?.range?.[0];
-    return start === undefined ? 1 : lines.linePos(start).line;
-  };
-  const out: ComposeDatabases = { services: [], databaseServices: [], ports: [] };
-  const first = doc.errors[0];
-  if (first) {
-    out.error = {
-      message: first.message.split('\n')[0] ?? 'invalid YAML',
-      line: first.linePos?.[0]?.line ?? 1,
-    };
-    return out;
-  }
-  const services = doc.get('services');
-  if (!isMap(services)) return out;
-  for (const pair of services.items) {
-    const name = isScalar(pair.key) ? String(pair.key.value) : '';
-    const svc = pair.value;
-    if (!name || !isMap(svc)) continue;
-    out.services.push(name);
-    const image = svc.get('image');
-    const imageText = typeof image === 'string' ? image : '';
-    const ports = svc.get('ports', true);
-    const entries = isSeq(ports) ? ports.items : [];
-    const parsed = entries.map((item) => ({ item, port: parsePortEntry(item) }));
-    const byImage = DATABASE_IMAGE.test(imageText);
-    const byPort = parsed.find((p) => p.port && DATABASE_PORTS.has(p.port.container));
-    if (!byImage && !byPort) continue;
-    out.databaseServices.push(name);
-    const what = byImage ? imageText : `${DATABASE_PORTS.get(byPort?.port?.container ?? 0)} port`;
-    for (const { item, port } of parsed) {
-      if (!port) continue;
-      out.ports.push({
-        service: name,
-        what,
-        hostIp: port.hostIp,
-        text: port.text,
-        line: lineOf(item as YamlNode),
-      });
+const scalar = (node: YamlNode | undefined): string | undefined =>
+  node?.kind === 'scalar' && node.value !== null ? String(node.value) : undefined;
+
+/** Reads the database services of every project and their published ports. */
+export async function composeDatabases(set: ComposeSet, lineAt: LineReader): Promise<ComposeDatabases> {
+  const out: ComposeDatabases = { services: new Set(), hasDatabase: false, ports: [] };
+  for (const project of set.projects) {
+    for (const service of project.services) {
+      out.services.add(service.name);
+      await addDatabasePorts(project, service, lineAt, out);
     }
   }
   return out;
 }
 
+async function addDatabasePorts(
+  project: ComposeProject,
+  service: ComposeService,
+  lineAt: LineReader,
+  out: ComposeDatabases,
+): Promise<void> {
+  const image = scalar(service.node.entries.get('image')?.value) ?? '';
+  const ports = service.node.entries.get('ports')?.value;
+  const parsed = (ports?.kind === 'seq' ? ports.items : []).map((item) => ({ item, port: parsePort(item) }));
+  const byImage = DATABASE_IMAGE.test(image);
+  const byPort = parsed.find((p) => p.port && DATABASE_PORTS.has(p.port.container));
+  if (!byImage && !byPort) return;
+  out.hasDatabase = true;
+  const what = byImage ? image : `${DATABASE_PORTS.get(byPort?.port?.container ?? 0)} port`;
+  for (const { item, port } of parsed) {
+    if (!port) continue;
+    // Compose turns a variable no `.env` sets into an empty string, which publishes on every interface;
+    // the deployment may still set it in its environment, so that case is left unresolved.
+    const unset =
+      port.hostIp === '' && port.hostNode && project.unset.length > 0
+        ? unsetIn(await lineAt(port.hostNode.file, port.hostNode.line), project.unset)
+        : [];
+    out.ports.push({
+      service: service.name,
+      what,
+      ...(unset.length > 0 ? { hostIp: undefined, unset } : { hostIp: port.hostIp }),
+      text: port.text,
+      file: item.file,
+      line: item.line,
+    });
+  }
+}
+
+/** The unset variables a line of the file refers to (`$NAME`, `${NAME}`). */
+function unsetIn(line: string, unset: readonly string[]): string[] {
+  return unset.filter((name) => new RegExp(`\\$\\{?${name}(?![A-Za-z0-9_])`).test(line));
+}
+
 interface PortEntry {
   container: number;
-  hostIp: string | undefined;
+  hostIp: string;
+  /** The scalar that sets the host address (the entry itself in the short form). */
+  hostNode?: YamlNode;
   text: string;
 }
 
-/** Expands `${VAR:-default}` to its default; an unset variable without a default gives undefined. */
-function interpolate(s: string): string | undefined {
-  let unresolved = false;
-  const out = s.replace(
-    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
-    (_m, _n, op, def) => {
-      if (op === ':-' || op === '-') return def ?? '';
-      unresolved = true;
-      return '';
-    },
-  );
-  return unresolved ? undefined : out;
-}
-
-const UNRESOLVED = '\u0000';
-
 /** One `ports:` entry in short (`"127.0.0.1:5432:5432"`) or long (`{target, published, host_ip}`) form. */
-function parsePortEntry(item: unknown): PortEntry | undefined {
-  if (isScalar(item)) {
+function parsePort(item: YamlNode): PortEntry | undefined {
+  if (item.kind === 'scalar') {
     const text = String(item.value);
-    const expanded = interpolate(text) ?? text.replace(/\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g, UNRESOLVED);
-    const spec = expanded.replace(/\/(tcp|udp|sctp)$/i, '');
-    let hostIp: string | undefined;
+    const spec = text.replace(/\/(tcp|udp|sctp)$/i, '');
+    let hostIp: string;
     let rest = spec;
     const v6 = /^\[([^\]]*)\]:(.*)$/.exec(spec);
     if (v6) {
@@ -133,17 +126,16 @@ function parsePortEntry(item: unknown): PortEntry | undefined {
     const containerPart = rest.split(':').pop() ?? '';
     const container = Number.parseInt(containerPart.split('-')[0] ?? '', 10);
     if (Number.isNaN(container)) return undefined;
-    return { container, hostIp: hostIp.includes(UNRESOLVED) ? undefined : hostIp, text };
+    return { container, hostIp, hostNode: item, text };
   }
-  if (isMap(item)) {
-    const target = Number.parseInt(String(item.get('target') ?? ''), 10);
+  if (item.kind === 'map') {
+    const target = Number.parseInt(scalar(item.entries.get('target')?.value) ?? '', 10);
     if (Number.isNaN(target)) return undefined;
-    const raw = item.get('host_ip');
-    const hostRaw = raw === undefined || raw === null ? '' : String(raw);
-    const hostIp = interpolate(hostRaw);
-    const published = item.get('published');
-    const text = `target: ${target}${published === undefined ? '' : `, published: ${String(published)}`}${hostRaw ? `, host_ip: ${hostRaw}` : ''}`;
-    return { container: target, hostIp, text };
+    const hostNode = item.entries.get('host_ip')?.value;
+    const hostIp = scalar(hostNode) ?? '';
+    const published = scalar(item.entries.get('published')?.value);
+    const text = `target: ${target}${published === undefined ? '' : `, published: ${published}`}${hostIp ? `, host_ip: ${hostIp}` : ''}`;
+    return { container: target, hostIp, ...(hostNode ? { hostNode } : {}), text };
   }
   return undefined;
 }

@@ -104,6 +104,30 @@ testCheck(check, {
       },
     },
     {
+      name: 'compose: the override file removes the published database port with !reset',
+      files: {
+        'main.py': APP,
+        'docker-compose.yml': 'services:\n  db:\n    image: postgres:16\n    ports:\n      - "5432:5432"\n',
+        'docker-compose.override.yml': 'services:\n  db:\n    ports: !reset []\n',
+      },
+    },
+    {
+      name: 'compose: the host address comes from .env and is the loopback interface',
+      files: {
+        'main.py': APP,
+        '.env': 'DB_BIND=127.0.0.1\n',
+        'docker-compose.yml': [
+          'services:',
+          '  db:',
+          '    image: postgres:16',
+          '    ports:',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a Compose variable, not a JS template
+          '      - "${DB_BIND}:5432:5432"',
+          '',
+        ].join('\n'),
+      },
+    },
+    {
       name: 'PostgreSQL on localhost needs no TLS; the compose database is bound to 127.0.0.1',
       files: {
         'main.py': [
@@ -368,6 +392,41 @@ testCheck(check, {
       },
       findings: [{ rule: 'database/credentials-in-source', file: 'app/jobs.py', line: 4 }],
       secrets: ['s3cr3t-R3port'],
+    },
+    {
+      name: 'compose: a port published by the override of a service whose image the base file sets',
+      files: {
+        'main.py': APP,
+        'docker-compose.yml': 'services:\n  db:\n    image: postgres:16\n',
+        'docker-compose.override.yml': 'services:\n  db:\n    ports:\n      - "0.0.0.0:15432:15432"\n',
+      },
+      findings: [{ rule: 'database/port-published', file: 'docker-compose.override.yml', line: 4 }],
+    },
+    {
+      name: 'compose: a host address interpolated from .env, and one set by a variable no .env sets',
+      status: 'fail',
+      files: {
+        'main.py': APP,
+        '.env': 'DB_BIND=0.0.0.0\n',
+        'docker-compose.yml': [
+          'services:',
+          '  db:',
+          '    image: postgres:16',
+          '    ports:',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a Compose variable, not a JS template
+          '      - "${DB_BIND}:5432:5432"',
+          '  cache:',
+          '    image: redis:7',
+          '    ports:',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a Compose variable, not a JS template
+          '      - "${CACHE_BIND}:6379:6379"',
+          '',
+        ].join('\n'),
+      },
+      findings: [
+        { rule: 'database/port-published', file: 'docker-compose.yml', line: 5 },
+        { rule: 'database/unresolved', file: 'docker-compose.yml', line: 9 },
+      ],
     },
     {
       name: 'database ports published on every interface',

@@ -3,12 +3,18 @@ import {
   type AppModel,
   appModel,
   type CheckContext,
+  type ComposeSet,
+  callName,
+  comparisonOperators,
+  composeProjectsFact,
   defineCheck,
   descendantsOfType,
   type EngineCall,
   type FindingInput,
+  isTestFile,
   type Location,
   lineOf,
+  namedChildren,
   type PyModule,
   type PyValue,
   resolveExpression,
@@ -16,17 +22,11 @@ import {
   type Severity,
   type SyntaxNode,
   skip,
-} from '../../src/index.js';
-import { COMPOSE_GLOBS, type ComposeDatabases, isLoopback, readComposeDatabases } from './compose.js';
-import {
-  comparisonOperator,
-  isTestFile,
-  literalText,
-  namedChildren,
-  qualifiedCallee,
   stringLiteral,
+  stringPrefix,
   unwrap,
-} from './syntax.js';
+} from '../../src/index.js';
+import { type ComposeDatabases, composeDatabases, isLoopback } from './compose.js';
 import {
   CREDENTIAL_SCHEMES,
   type DbUrl,
@@ -149,22 +149,23 @@ export default defineCheck({
     if (!model.hasFastApi && !usesSqlAlchemy) {
       return skip('not-applicable', 'no Python source uses FastAPI or SQLAlchemy');
     }
-    const compose = await readCompose(ctx);
-    const composeServices = new Set(compose.flatMap((c) => c.info.services));
+    const composeSet = await ctx.fact(composeProjectsFact);
+    const compose = await composeDatabases(composeSet, (file, line) => readLine(ctx, file, line));
     const out = new Findings();
     const judged = new Set<string>();
     // Engines of test files and of development-only branches (`if settings.environment == "dev":`) are not
     // what production runs.
     const engines = model.engines.filter((e) => !isTestFile(e.file) && e.branch?.production !== false);
-    for (const engine of engines) checkEngine(model, engine, composeServices, judged, out);
+    for (const engine of engines) checkEngine(model, engine, compose.services, judged, out);
     checkUnlinkedEnvUrls(model, judged, out);
     const credentials = checkCredentials(model, out);
-    for (const c of compose) checkComposePorts(c.file, c.info, out);
+    checkComposePorts(composeSet, compose, out);
     const examined =
       engines.length > 0 ||
       credentials > 0 ||
       judged.size > 0 ||
-      compose.some((c) => c.info.databaseServices.length > 0 || c.info.error);
+      compose.hasDatabase ||
+      composeSet.errors.length > 0;
     if (!examined) {
       return skip('not-applicable', 'no SQLAlchemy engine, database URL or database service was found');
     }
@@ -290,28 +291,13 @@ function checkEngine(
   const base = { file: urlAt.file, line: urlAt.line, secrets };
   const used = `${shown}${origin(urlValue, engine)}, used by ${call}`;
 
-  if (url.driver === 'asyncpg') {
-    if (url.query.has('sslmode')) {
-      out.add({
-        ...base,
-        rule: 'asyncpg-sslmode',
-        message: `${used}: asyncpg does not accept sslmode (connect() got an unexpected keyword argument 'sslmode')`,
-        evidence: `asyncpg sslmode ${url.query.get('sslmode')}`,
-      });
-      return;
-    }
-    const setting = connectArgs.kind === 'known' ? connectArgs.ssl : undefined;
-    if (connectArgs.kind === 'unknown') {
-      out.add({
-        ...base,
-        rule: 'unresolved',
-        message: `${used}: connect_args could not be resolved (${connectArgs.reason}), so TLS was not verified`,
-        evidence: `connect_args ${shown}`,
-      });
-      return;
-    }
-    const ssl = setting ?? fromUrlParam(url, 'ssl') ?? fromEnv(model, 'PGSSLMODE');
-    reportTls(out, base, used, ssl, 'asyncpg', composeServices, url);
+  if (url.driver === 'asyncpg' && url.query.has('sslmode')) {
+    out.add({
+      ...base,
+      rule: 'asyncpg-sslmode',
+      message: `${used}: asyncpg does not accept sslmode (connect() got an unexpected keyword argument 'sslmode')`,
+      evidence: `asyncpg sslmode ${url.query.get('sslmode')}`,
+    });
     return;
   }
   if (connectArgs.kind === 'unknown') {
@@ -321,6 +307,11 @@ function checkEngine(
       message: `${used}: connect_args could not be resolved (${connectArgs.reason}), so TLS was not verified`,
       evidence: `connect_args ${shown}`,
     });
+    return;
+  }
+  if (url.driver === 'asyncpg') {
+    const ssl = connectArgs.ssl ?? fromUrlParam(url, 'ssl') ?? fromEnv(model, 'PGSSLMODE');
+    reportTls(out, base, used, ssl, 'asyncpg', composeServices, url);
     return;
   }
   const ssl =
@@ -486,7 +477,7 @@ function dictNode(
   if (depth > 5) return undefined;
   const n = unwrap(node);
   if (n.type === 'dictionary') return { node: n, module };
-  if (n.type === 'call' && qualifiedCallee(model, module, n) === 'builtins.dict') {
+  if (n.type === 'call' && callName(model, module, n) === 'builtins.dict') {
     const args = n.childForFieldName('arguments');
     if (args && namedChildren(args).length === 0) return { node: n, module };
     return undefined;
@@ -523,7 +514,8 @@ function evaluateUrlTest(
   }
   if (c.type === 'comparison_operator') {
     const [needle, hay] = namedChildren(c);
-    const op = comparisonOperator(c);
+    const ops = comparisonOperators(c);
+    const op = ops.length === 1 ? ops[0] : undefined;
     if (!needle || !hay || (op !== 'in' && op !== 'not in')) return undefined;
     const n = stringLiteral(needle);
     const h = resolveValue(model, module, hay);
@@ -568,7 +560,7 @@ function sslArgument(model: AppModel, module: PyModule, node: SyntaxNode, key: s
     n = unwrap(r.binding.value);
   }
   if (n.type !== 'call') return { level: 'unknown', text: `connect_args ${key}=${node.text.slice(0, 60)}` };
-  const callee = qualifiedCallee(model, m, n) ?? '';
+  const callee = callName(model, m, n) ?? '';
   let level: TlsLevel | 'unknown' = 'unknown';
   if (callee === 'ssl.create_default_context') level = 'verified';
   else if (callee === 'ssl._create_unverified_context') level = 'unverified';
@@ -643,6 +635,23 @@ function checkUnlinkedEnvUrls(model: AppModel, judged: Set<string>, out: Finding
 
 // Credentials in source ----------------------------------------------------------------------------------------
 
+/**
+ * The text of a string or f-string, interpolations replaced by U+0000 (escapes are left as written,
+ * which is enough to find a URL and its password in it).
+ */
+function literalText(node: SyntaxNode): string {
+  const n = unwrap(node);
+  if (n.type === 'concatenated_string') return namedChildren(n).map(literalText).join('');
+  if (n.type !== 'string') return '';
+  const raw = stringPrefix(n).includes('r');
+  let out = '';
+  for (const c of namedChildren(n)) {
+    if (c.type === 'string_content') out += raw ? c.text : c.text.replace(/\\(['"\\])/g, '$1');
+    else if (c.type === 'interpolation') out += '\u0000';
+  }
+  return out;
+}
+
 function checkCredentials(model: AppModel, out: Findings): number {
   let count = 0;
   for (const m of model.modules) {
@@ -677,35 +686,30 @@ function checkCredentials(model: AppModel, out: Findings): number {
 
 // Compose ------------------------------------------------------------------------------------------------------
 
-async function readCompose(ctx: CheckContext): Promise<Array<{ file: string; info: ComposeDatabases }>> {
-  const out: Array<{ file: string; info: ComposeDatabases }> = [];
-  for (const f of await ctx.glob(COMPOSE_GLOBS)) {
-    const text = await ctx.read(f);
-    if (text.kind !== 'text') continue;
-    out.push({ file: f.path, info: readComposeDatabases(text.text) });
-  }
-  return out;
+/** A line of a repository file ('' when it cannot be read). */
+async function readLine(ctx: CheckContext, file: string, line: number): Promise<string> {
+  const text = await ctx.read(file);
+  return text.kind === 'text' ? (text.text.split(/\r?\n/)[line - 1] ?? '') : '';
 }
 
-function checkComposePorts(file: string, info: ComposeDatabases, out: Findings): void {
-  if (info.error) {
+function checkComposePorts(set: ComposeSet, info: ComposeDatabases, out: Findings): void {
+  for (const error of set.errors) {
     out.add({
       rule: 'unresolved',
-      file,
-      line: info.error.line,
-      message: `${file} is not valid YAML (${info.error.message}), so its database ports were not examined`,
+      file: error.file,
+      line: error.line,
+      message: `${error.file} is not valid YAML (${error.message}), so its database ports were not examined`,
       evidence: 'compose yaml error',
     });
-    return;
   }
-  const dev = DEV_COMPOSE.test(file.split('/').pop() ?? file);
   for (const p of info.ports) {
+    const dev = DEV_COMPOSE.test(p.file.split('/').pop() ?? p.file);
     if (p.hostIp === undefined) {
       out.add({
         rule: 'unresolved',
-        file,
+        file: p.file,
         line: p.line,
-        message: `service ${p.service} (${p.what}) publishes "${p.text}" on a host address set by an unset variable`,
+        message: `service ${p.service} (${p.what}) publishes "${p.text}" on a host address set by a variable no .env sets (${(p.unset ?? []).join(', ')})`,
         evidence: `port ${p.service} ${p.text}`,
       });
       continue;
@@ -715,7 +719,7 @@ function checkComposePorts(file: string, info: ComposeDatabases, out: Findings):
     const severity: Severity | undefined = dev ? 'low' : all ? undefined : 'medium';
     out.add({
       rule: 'port-published',
-      file,
+      file: p.file,
       line: p.line,
       ...(severity ? { severity } : {}),
       message: `service ${p.service} (${p.what}) publishes "${p.text}" on ${all ? 'every interface' : p.hostIp}${dev ? ' (a development compose file)' : ''}: Docker opens it past ufw`,

@@ -5,10 +5,14 @@ import {
   apiKeyDependencies,
   appModel,
   classifyCondition,
+  configuredAuthDependencies,
   defineCheck,
   type EntryPoint,
   type FindingInput,
   type KeywordArgument,
+  lineOf,
+  NO_FASTAPI_APP,
+  namedChildren,
   type PyModule,
   type PyValue,
   resolveExpression,
@@ -18,6 +22,7 @@ import {
   servedRoutes,
   skip,
   stringLiteral,
+  unwrap,
 } from '../../src/index.js';
 
 const SERVERS = new Set(['uvicorn', 'gunicorn', 'hypercorn', 'fastapi']);
@@ -37,9 +42,9 @@ function appKwargs(
   for (const [k, kw] of app.kwargs) kwargs.set(k, { kw, module: app.module });
   const list = app.call.childForFieldName('arguments');
   let opaque: string | undefined;
-  for (const arg of list?.namedChildren ?? []) {
-    if (arg?.type !== 'dictionary_splat') continue;
-    const inner = arg.namedChildren[0];
+  for (const arg of list ? namedChildren(list) : []) {
+    if (arg.type !== 'dictionary_splat') continue;
+    const inner = namedChildren(arg)[0];
     const dict = inner ? dictionaryOf(model, app.module, inner, 0) : undefined;
     if (!dict) {
       opaque = arg.text;
@@ -48,7 +53,7 @@ function appKwargs(
     for (const [k, v] of dict.pairs) {
       if (!app.kwargs.has(k))
         kwargs.set(k, {
-          kw: { name: k, value: v, file: dict.module.file, line: v.startPosition.row + 1 },
+          kw: { name: k, value: v, file: dict.module.file, line: lineOf(v) },
           module: dict.module,
         });
     }
@@ -63,12 +68,11 @@ function dictionaryOf(
   depth: number,
 ): { pairs: Map<string, SyntaxNode>; module: PyModule } | undefined {
   if (depth > 5) return undefined;
-  let n = node;
-  while (n.type === 'parenthesized_expression' && n.namedChildren[0]) n = n.namedChildren[0];
+  const n = unwrap(node);
   if (n.type === 'dictionary') {
     const pairs = new Map<string, SyntaxNode>();
-    for (const p of n.namedChildren) {
-      if (p?.type !== 'pair') return undefined;
+    for (const p of namedChildren(n)) {
+      if (p.type !== 'pair') return undefined;
       const k = p.childForFieldName('key');
       const v = p.childForFieldName('value');
       const key = k ? stringLiteral(k) : undefined;
@@ -78,7 +82,7 @@ function dictionaryOf(
     return { pairs, module };
   }
   if (n.type === 'conditional_expression') {
-    const [a, cond, b] = n.namedChildren;
+    const [a, cond, b] = namedChildren(n);
     if (!a || !cond || !b) return undefined;
     const c = classifyCondition(model, module, cond);
     if (c.kind === 'const') return dictionaryOf(model, module, c.value ? a : b, depth + 1);
@@ -112,13 +116,6 @@ function isTruthy(v: PyValue): boolean {
     (v.kind === 'string' && TRUTHY.has(v.value.toLowerCase())) ||
     (v.kind === 'number' && v.value !== 0)
   );
-}
-
-function commaList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 function examineApp(model: AppModel, app: AppInstance, findings: FindingInput[]): void {
@@ -341,12 +338,7 @@ export default defineCheck({
 
   async run(ctx) {
     const model = await ctx.fact(appModel);
-    if (!model.hasFastApi) {
-      return skip(
-        'not-applicable',
-        'no FastAPI application (a fastapi.FastAPI() instance) in the repository',
-      );
-    }
+    if (!model.hasFastApi) return skip('not-applicable', NO_FASTAPI_APP);
     const findings: FindingInput[] = [];
     for (const app of model.apps) {
       if (app.branch && !app.branch.production) continue;
@@ -357,7 +349,7 @@ export default defineCheck({
     }
     examineUvicornRuns(model, findings);
 
-    const configured = commaList(ctx.config.sections.get('api-auth')?.['auth-dependencies']);
+    const configured = configuredAuthDependencies(ctx.config);
     const keys = apiKeyDependencies(model, configured);
     for (const { route, mount } of servedRoutes(model)) {
       if (!mount.fullPath.split('/').some((seg) => /^_*debug/i.test(seg))) continue;

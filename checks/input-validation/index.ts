@@ -5,7 +5,9 @@ import {
   defineCheck,
   type FindingInput,
   type FunctionDef,
+  isTestFile,
   lineOf,
+  lowerCaseList,
   type PydanticField,
   type PydanticModel,
   type PyModule,
@@ -15,7 +17,7 @@ import {
   type SyntaxNode,
   skip,
 } from '../../src/index.js';
-import { isStaticString, isTestFile, typeNames } from './syntax.js';
+import { isStaticString, typeNames } from './syntax.js';
 
 const DEFAULT_ORDER_WORDS = 'order, orders, trade, trades, trading, signal, signals, position, positions';
 const DEFAULT_NUMERIC_FIELDS =
@@ -109,10 +111,7 @@ export default defineCheck({
   async run(ctx) {
     const model = await ctx.fact(appModel);
     if (!model.hasFastApi) return skip('not-applicable', 'no FastAPI app in the repository');
-    const list = (key: string, def: string) => {
-      const v = ctx.settings.list(key);
-      return new Set((v.length > 0 ? v : def.split(',')).map((s) => s.trim().toLowerCase()).filter(Boolean));
-    };
+    const list = (key: string, def: string) => new Set(lowerCaseList(ctx.settings, key, def));
     const orderWords = list('order-words', DEFAULT_ORDER_WORDS);
     const numeric = list('numeric-fields', DEFAULT_NUMERIC_FIELDS);
     const text = list('text-fields', DEFAULT_TEXT_FIELDS);
@@ -337,9 +336,7 @@ function checkPydanticVersion(model: AppModel, out: FindingInput[]): void {
         file: regex.file,
         line: regex.line,
         ...(known ? {} : { severity: 'low' as const }),
-        message: known
-          ? `${pm.name}.${f.name} uses regex= with ${versionText}: pydantic 2 rejects it when the module is imported, use pattern=`
-          : `${pm.name}.${f.name} uses regex= with ${versionText}: pydantic 2 rejects it when the module is imported, use pattern=`,
+        message: `${pm.name}.${f.name} uses regex= with ${versionText}: pydantic 2 rejects it when the module is imported, use pattern=`,
         evidence: `${pm.name}.${f.name} regex`,
       });
     }

@@ -1,27 +1,15 @@
 // Syntax helpers of the input-validation check: type names of annotations and constant SQL fragments.
 import {
   type AppModel,
+  binaryOperator,
+  namedChildren,
   type PyModule,
   resolveExpression,
   resolveValue,
   type SyntaxNode,
+  stringLiteral,
+  unwrap,
 } from '../../src/index.js';
-
-/** Named children of a node, comments left out. */
-function namedChildren(node: SyntaxNode): SyntaxNode[] {
-  return node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment');
-}
-
-/** The expression inside any parentheses. */
-function unwrap(node: SyntaxNode): SyntaxNode {
-  let n = node;
-  while (n.type === 'parenthesized_expression') {
-    const inner = namedChildren(n)[0];
-    if (!inner) break;
-    n = inner;
-  }
-  return n;
-}
 
 /**
  * The names in a type annotation, in source order: `Optional[decimal.Decimal]` gives `Optional` and
@@ -53,16 +41,8 @@ export function typeNames(annotation: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
-function operatorOf(node: SyntaxNode): string {
-  const op = node.childForFieldName('operator');
-  if (op) return op.text;
-  return node.children.find((c) => c !== null && !c.isNamed)?.text ?? '';
-}
-
 function isStringLiteral(node: SyntaxNode): boolean {
-  const n = unwrap(node);
-  if (n.type === 'concatenated_string') return namedChildren(n).every(isStringLiteral);
-  return n.type === 'string' && !namedChildren(n).some((c) => c.type === 'interpolation');
+  return stringLiteral(node) !== undefined;
 }
 
 function interpolations(node: SyntaxNode): SyntaxNode[] {
@@ -96,7 +76,7 @@ function isPlaceholderJoin(node: SyntaxNode): boolean {
     const isPlaceholders = (x: SyntaxNode | null) =>
       !!x &&
       (isStringLiteral(x) || (unwrap(x).type === 'list' && namedChildren(unwrap(x)).every(isStringLiteral)));
-    return operatorOf(a) === '*' && (isPlaceholders(left) || isPlaceholders(right));
+    return binaryOperator(a) === '*' && (isPlaceholders(left) || isPlaceholders(right));
   }
   if (a.type === 'generator_expression' || a.type === 'list_comprehension') {
     const body = a.childForFieldName('body');
@@ -131,7 +111,7 @@ export function isStaticString(model: AppModel, module: PyModule, node: SyntaxNo
     case 'concatenated_string':
       return interpolations(n).every((e) => again(e));
     case 'binary_operator': {
-      const op = operatorOf(n);
+      const op = binaryOperator(n);
       if (op !== '+' && op !== '%') return false;
       return again(n.childForFieldName('left')) && again(n.childForFieldName('right'));
     }
@@ -160,15 +140,4 @@ export function isStaticString(model: AppModel, module: PyModule, node: SyntaxNo
     default:
       return false;
   }
-}
-
-/** Test code: request handlers and SQL there serve the tests, not production. */
-export function isTestFile(file: string): boolean {
-  const base = file.split('/').pop() ?? file;
-  return (
-    /(^|\/)(tests?|testing)\//.test(file) ||
-    /^test_.*\.py$/.test(base) ||
-    /_tests?\.py$/.test(base) ||
-    base === 'conftest.py'
-  );
 }

@@ -4,10 +4,12 @@ import {
   type AppInstance,
   type AppModel,
   appModel,
+  commaList,
   creationCall,
   type Decorator,
   defineCheck,
   type FindingInput,
+  NO_FASTAPI_APP,
   nginxConfigsFact,
   qualifiedName,
   type Route,
@@ -24,13 +26,6 @@ const SENSITIVE_NAME =
   /(?:^|_)(?:login|signin|auth|authenticate|token|password|signal|signals|order|orders|trade|trades)(?:_|$)/i;
 const AUTH_WORDS = /(?:login|signin|sign-in|auth|token|oauth|password|session)/i;
 const SERVERS = new Set(['uvicorn', 'gunicorn', 'hypercorn']);
-
-function commaList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 function isSensitive(route: Route, mount: RouteMount, patterns: readonly string[]): boolean {
   if (patterns.length > 0) return picomatch([...patterns])(mount.fullPath.replace(/\/$/, '') || '/');
@@ -213,12 +208,7 @@ export default defineCheck({
 
   async run(ctx) {
     const model = await ctx.fact(appModel);
-    if (!model.hasFastApi) {
-      return skip(
-        'not-applicable',
-        'no FastAPI application (a fastapi.FastAPI() instance) in the repository',
-      );
-    }
+    if (!model.hasFastApi) return skip('not-applicable', NO_FASTAPI_APP);
     const patterns = commaList(ctx.settings.get('routes'));
     const nginx = nginxLimits(await ctx.fact(nginxConfigsFact));
     const findings: FindingInput[] = [];

@@ -5,14 +5,17 @@ import {
   apiKeyDependencies,
   appModel,
   type CheckContext,
+  configuredAuthDependencies,
   defineCheck,
   type FindingInput,
   type FunctionDef,
+  isTestFile,
   lineOf,
+  lowerCaseList,
   type SyntaxNode,
   skip,
 } from '../../src/index.js';
-import { isTestFile, LogIndex } from './log-index.js';
+import { LogIndex, nestedIn } from './log-index.js';
 import { findSecretInLog } from './secrets.js';
 import { hasTimeFormatter } from './time.js';
 
@@ -123,8 +126,7 @@ export default defineCheck({
 
     checkSecurityLogger(ctx, model, findings);
 
-    const configured = splitList(ctx.config.sections.get('api-auth')?.['auth-dependencies']);
-    const keys = apiKeyDependencies(model, configured).filter(
+    const keys = apiKeyDependencies(model, configuredAuthDependencies(ctx.config)).filter(
       (k) => k.reason !== 'sub-dependency' && !isTestFile(k.function.file),
     );
     if (keys.length === 0) {
@@ -158,20 +160,10 @@ export default defineCheck({
   },
 });
 
-function splitList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 // The security logger -------------------------------------------------------------------------------------------
 
 function checkSecurityLogger(ctx: CheckContext, model: AppModel, out: FindingInput[]): void {
-  const configured = ctx.settings.list('logger-names');
-  const wanted = (configured.length > 0 ? configured : DEFAULT_LOGGER_NAMES.split(','))
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
+  const wanted = lowerCaseList(ctx.settings, 'logger-names', DEFAULT_LOGGER_NAMES);
   const names = new Set<string>();
   for (const l of model.loggers) if (l.loggerName) names.add(l.loggerName);
   for (const c of model.logCalls) if (c.loggerName) names.add(c.loggerName);
@@ -262,20 +254,11 @@ function reachableRaises(fn: FunctionDef): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   const body = fn.node.childForFieldName('body');
   for (const r of body?.descendantsOfType('raise_statement') ?? []) {
-    if (!r || nestedScope(r, fn.node)) continue;
+    if (!r || nestedIn(r, fn.node)) continue;
     if (afterTerminator(r, fn.node)) continue;
     out.push(r);
   }
   return out;
-}
-
-/** Inside a nested function, class or lambda of `def`. */
-function nestedScope(node: SyntaxNode, def: SyntaxNode): boolean {
-  for (let p = node.parent; p; p = p.parent) {
-    if (p.id === def.id) return false;
-    if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return true;
-  }
-  return false;
 }
 
 /** True when a statement on the way from `node` up to `def` follows a return/raise in its block. */

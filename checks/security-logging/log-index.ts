@@ -2,6 +2,7 @@
 import {
   type AppModel,
   type FunctionDef,
+  LOG_METHODS,
   type LogCall,
   resolveExpression,
   type SyntaxNode,
@@ -220,18 +221,6 @@ export class LogIndex {
   }
 }
 
-const LOG_METHODS = new Set([
-  'debug',
-  'info',
-  'warning',
-  'warn',
-  'error',
-  'critical',
-  'exception',
-  'log',
-  'fatal',
-]);
-
 function looksLikeLogCall(call: SyntaxNode): boolean {
   const fn = call.childForFieldName('function');
   if (fn?.type !== 'attribute') return false;
@@ -245,7 +234,7 @@ function keyOf(file: string, node: SyntaxNode): string {
 }
 
 /** True when `node` sits in a function, class or lambda nested inside `scope`. */
-function nestedIn(node: SyntaxNode, scope: SyntaxNode): boolean {
+export function nestedIn(node: SyntaxNode, scope: SyntaxNode): boolean {
   for (let p = node.parent; p; p = p.parent) {
     if (p.id === scope.id) return false;
     if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return true;
@@ -278,15 +267,4 @@ export function stringText(node: SyntaxNode): string {
     .filter((c): c is SyntaxNode => c !== null && c.type === 'string_content')
     .map((c) => c.text)
     .join('');
-}
-
-/** Test code: what tests log is not what production logs. */
-export function isTestFile(file: string): boolean {
-  const base = file.split('/').pop() ?? file;
-  return (
-    /(^|\/)(tests?|testing)\//.test(file) ||
-    /^test_.*\.py$/.test(base) ||
-    /_tests?\.py$/.test(base) ||
-    base === 'conftest.py'
-  );
 }

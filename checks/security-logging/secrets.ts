@@ -1,6 +1,13 @@
 // Log calls that would write a secret: the API key, secret-named settings, Authorization headers.
-import type { ApiKeyDependency, AppModel, FindingInput, FunctionDef, SyntaxNode } from '../../src/index.js';
-import { isTestFile, type LogIndex, stringText } from './log-index.js';
+import {
+  type ApiKeyDependency,
+  type AppModel,
+  type FindingInput,
+  type FunctionDef,
+  isTestFile,
+  type SyntaxNode,
+} from '../../src/index.js';
+import { type LogIndex, stringText } from './log-index.js';
 
 /** Names whose value is a secret (the last part of a dotted name is matched). */
 const SECRET_NAME =
@@ -31,7 +38,7 @@ export function findSecretInLog(
   keys: readonly ApiKeyDependency[],
 ): FindingInput[] {
   const keyNamesByFn = new Map<FunctionDef, Set<string>>();
-  for (const k of keys) keyNamesByFn.set(k.function, secretKeyNames(k));
+  for (const k of keys) keyNamesByFn.set(k.function, new Set(k.keyNames));
   const out: FindingInput[] = [];
   const seen = new Set<string>();
   const report = (file: string, call: SyntaxNode, what: string, receiver: string) => {
@@ -135,34 +142,6 @@ function isMemberName(id: SyntaxNode): boolean {
   if (p?.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) return true;
   if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === id.id) return true;
   return false;
-}
-
-/**
- * The names through which a dependency holds the key itself: its credential parameter (Security /
- * APIKeyHeader, or a Header parameter named like a key or token) and variables read from a secret
- * header; a variable read from X-Real-IP is not one, even though the key check reads headers too.
- */
-function secretKeyNames(k: ApiKeyDependency): Set<string> {
-  const out = new Set<string>();
-  const params = new Map(k.function.parameters.map((p) => [p.name, p]));
-  for (const name of k.keyNames) {
-    const p = params.get(name);
-    if (p) {
-      if (p.source !== 'header' && p.source !== 'cookie' && p.source !== 'query') out.add(name);
-      else if (/key|token|auth|secret|credential/i.test(`${name} ${p.default?.text ?? ''}`)) out.add(name);
-      continue;
-    }
-    const assigned = k.function.node
-      .descendantsOfType('assignment')
-      .filter((a): a is SyntaxNode => a !== null && a.childForFieldName('left')?.text === name);
-    if (assigned.some((a) => readsSecretHeader(a.childForFieldName('right')))) out.add(name);
-  }
-  return out;
-}
-
-function readsSecretHeader(node: SyntaxNode | null): boolean {
-  if (!node) return false;
-  return node.descendantsOfType(['subscript', 'call']).some((n) => n !== null && headerRead(n) !== undefined);
 }
 
 /** A cheap text test before the syntax walk: could this expression mention a secret at all? */

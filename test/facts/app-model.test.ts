@@ -12,6 +12,14 @@ import {
   stringValues,
 } from '../../src/facts/python/app-model.js';
 import { describeCommand, shellSplit } from '../../src/facts/python/entry-points.js';
+import { createModule, enclosingFunction } from '../../src/facts/python/modules.js';
+import {
+  descendantsOfType,
+  parsePython,
+  type SyntaxNode,
+  type SyntaxTree,
+} from '../../src/facts/python/parser.js';
+import { descendantsIn, namedChildren } from '../../src/facts/python/syntax.js';
 import { tempDir, writeFiles } from '../helpers/temp.js';
 
 async function model(files: Record<string, string>): Promise<AppModel> {
@@ -235,6 +243,12 @@ app = create_app()
       // A handler that takes the key dependency as a parameter requires the key itself.
       ['quotes', 'sub-dependency', []],
     ]);
+    // Memoised per model (api-auth, debug and security-logging share one result); another setting is its own entry.
+    expect(apiKeyDependencies(m)[0]).toBe(keys[0]);
+    expect(apiKeyDependencies(m, ['quotes']).find((k) => k.function.name === 'quotes')?.reason).toBe(
+      'configured',
+    );
+    expect(apiKeyDependencies(m).find((k) => k.function.name === 'quotes')?.reason).toBe('sub-dependency');
     const table = m.routes.flatMap((r) =>
       r.mounts.map(
         (mt) =>
@@ -248,6 +262,42 @@ app = create_app()
     ]);
     const create = m.routes.find((r) => r.handlerName === 'create');
     expect(create?.bodies.map((b) => [b.parameter.name, b.raw])).toEqual([['order', true]]);
+  });
+
+  it('keeps only the key among the headers a dependency reads', async () => {
+    const m = await model({
+      'auth.py': `from typing import Annotated
+from fastapi import Header, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
+
+KEY_HEADER = "X-API-Key"
+scheme = APIKeyHeader(name=KEY_HEADER)
+
+
+def verify(request: Request, x_api_key: str = Header(""), x_real_ip: str = Header(None)):
+    ip = request.headers.get("x-real-ip") or x_real_ip
+    provided = request.headers.get(KEY_HEADER, "").strip()
+    raw = request.headers["Authorization"]
+    if not (x_api_key or provided or raw):
+        raise HTTPException(status_code=401, detail=ip)
+
+
+def aliased(sig: Annotated[str, Header(alias="X-Auth-Token")], scheme_key: str = Security(scheme)):
+    if sig != scheme_key:
+        raise HTTPException(status_code=403)
+
+
+def allowlist(x_forwarded_for: str = Header("")):
+    if x_forwarded_for not in {"10.0.0.1"}:
+        raise HTTPException(status_code=403)
+`,
+    });
+    const keys = apiKeyDependencies(m);
+    // allowlist() reads a header and raises 403, but the header is an address, not a key.
+    expect(keys.map((k) => [k.function.name, k.keyNames])).toEqual([
+      ['verify', ['x_api_key', 'provided', 'raw']],
+      ['aliased', ['sig', 'scheme_key']],
+    ]);
   });
 
   it('records route decorators in order, with the handler parameters', async () => {
@@ -442,5 +492,79 @@ describe('entry point commands', () => {
       'uvicorn.workers.UvicornWorker',
     ]);
     expect(describeCommand(['fastapi', 'dev', 'app/main.py']).options.get('reload')).toBe(true);
+  });
+});
+
+describe('syntax shortcuts agree with the walks they replace', () => {
+  const SOURCE = `import os  # a comment
+from fastapi import APIRouter
+
+router = APIRouter(prefix=os.getenv("P", "/x"))  # (not a call)
+
+
+class Service:
+    # comment before a method
+    def handle(self, x=f(g(1))):
+        y = [h(i) for i in x]
+        return (lambda: k())()
+
+    async def run(self):
+        pass
+
+
+@router.get("/a", dependencies=[dep(a)(b)])
+def view(q: str = q_default()):
+    def inner():
+        return m(n())
+    if x(  # a comment inside a call
+        1,
+    ):
+        return inner()
+    return None
+`;
+
+  async function allNodes(): Promise<{ tree: SyntaxTree; nodes: SyntaxNode[] }> {
+    const tree = await parsePython(SOURCE);
+    const nodes: SyntaxNode[] = [];
+    const stack = [tree.rootNode];
+    while (stack.length > 0) {
+      const n = stack.pop() as SyntaxNode;
+      nodes.push(n);
+      for (const c of n.children) if (c) stack.push(c);
+    }
+    return { tree, nodes };
+  }
+
+  it('descendantsIn returns what descendantsOfType does, for every node of a tree', async () => {
+    const { nodes } = await allNodes();
+    for (const type of ['call', 'comparison_operator', 'comment', 'identifier']) {
+      for (const n of nodes) {
+        const fast = descendantsIn(n, type).map((d) => `${d.startIndex}:${d.endIndex}`);
+        const slow = descendantsOfType(n, type).map((d) => `${d.startIndex}:${d.endIndex}`);
+        expect(fast, `${type} under ${n.type} at ${n.startIndex}`).toEqual(slow);
+      }
+    }
+  });
+
+  it('namedChildren leaves out comments only; enclosingFunction finds the innermost function', async () => {
+    const { tree, nodes } = await allNodes();
+    for (const n of nodes) {
+      expect(namedChildren(n).map((c) => c.id)).toEqual(
+        n.namedChildren.filter((c) => c !== null && c.type !== 'comment').map((c) => c?.id),
+      );
+    }
+    const module = createModule('svc.py', SOURCE, tree);
+    for (const n of nodes) {
+      // The reference: walk up the parents to the nearest function body, stopping at a class body.
+      let expected: string | undefined;
+      for (let p = n.parent, child: SyntaxNode = n; p; child = p, p = p.parent) {
+        if (p.type === 'class_definition' && child.type === 'block') break;
+        if (p.type === 'function_definition' && child.type === 'block') {
+          expected = p.childForFieldName('name')?.text;
+          break;
+        }
+      }
+      expect(enclosingFunction(module, n)?.name, `${n.type} at ${n.startIndex}`).toBe(expected);
+    }
   });
 });

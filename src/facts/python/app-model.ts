@@ -4,10 +4,18 @@ import type { EnvEntry } from '../env-file.js';
 import { buildAppModel } from './model-builder.js';
 import type { SyntaxNode, SyntaxTree } from './parser.js';
 
-export { apiKeyDependencies, effectiveDependencies, routeRequires, servedRoutes } from './auth.js';
+export {
+  apiKeyDependencies,
+  CREDENTIAL_READERS,
+  effectiveDependencies,
+  routeRequires,
+  servedRoutes,
+} from './auth.js';
 export type { ConditionClass } from './conditions.js';
 export { isDevelopmentFile } from './entry-points.js';
-export { analyse, buildAppModel } from './model-builder.js';
+export { analyse, buildAppModel, LOG_METHODS } from './model-builder.js';
+export { isTestFile } from './modules.js';
+export { commaList, configuredAuthDependencies, lowerCaseList, NO_FASTAPI_APP } from './options.js';
 export {
   argumentsOf,
   callName,
@@ -23,7 +31,15 @@ export {
   settingsFieldValue,
   stringValues,
 } from './resolve.js';
-export { dottedText, stringLiteral } from './syntax.js';
+export {
+  binaryOperator,
+  comparisonOperators,
+  dottedText,
+  namedChildren,
+  stringLiteral,
+  stringPrefix,
+  unwrap,
+} from './syntax.js';
 
 /** Where something is in the audited repository. */
 export interface Location {
@@ -514,7 +530,11 @@ export interface ApiKeyDependency {
   function: FunctionDef;
   /** Named in the `auth-dependencies` option, reads a key and raises 401/403, or depends on such a function. */
   reason: 'configured' | 'validates-key' | 'sub-dependency';
-  /** Parameters or variables through which it reads the key. */
+  /**
+   * Parameters or variables that hold the key: a parameter bound to APIKeyHeader/Security, a Header or
+   * Cookie parameter named like a key (`x_api_key`, `authorization`, `token`), a variable read from such a
+   * header. Other headers the dependency reads (`X-Real-IP`) are not the key.
+   */
   keyNames: string[];
   /** Reachable `raise HTTPException(401/403)` lines. */
   raises: Location[];

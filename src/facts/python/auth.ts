@@ -10,12 +10,20 @@ import type {
   RouteProtection,
 } from './app-model.js';
 import { localBindings, walkBlock } from './modules.js';
-import { lineOf, type SyntaxNode } from './parser.js';
-import { qualifiedName } from './resolve.js';
-import { argumentsOf, comparisonOperators, dottedText, namedChildren, unwrap } from './syntax.js';
+import { descendantsOfType, lineOf, type SyntaxNode } from './parser.js';
+import { qualifiedName, resolveValue } from './resolve.js';
+import {
+  argumentsOf,
+  comparisonOperators,
+  descendantsIn,
+  dottedText,
+  namedChildren,
+  unwrap,
+  unwrapTyped,
+} from './syntax.js';
 
-/** Security classes whose instances read a credential from the request. */
-const CREDENTIAL_READERS = new Set([
+/** Security classes whose instances read a credential from the request; on their own they accept any value. */
+export const CREDENTIAL_READERS: ReadonlySet<string> = new Set([
   'fastapi.security.APIKeyHeader',
   'fastapi.security.APIKeyQuery',
   'fastapi.security.APIKeyCookie',
@@ -28,8 +36,8 @@ const CREDENTIAL_READERS = new Set([
 
 function statusOf(model: AppModel, fn: FunctionDef, node: SyntaxNode | undefined): number | undefined {
   if (!node) return undefined;
-  const n = unwrap(node);
-  if (n.type === 'integer') return Number(n.text);
+  const [n, type] = unwrapTyped(node);
+  if (type === 'integer') return Number(n.text);
   const m =
     /HTTP_(\d{3})_/.exec(dottedText(n) ?? '') ??
     /HTTP_(\d{3})_/.exec(qualifiedName(model, fn.module, n) ?? '');
@@ -72,28 +80,70 @@ function isKeyExpression(node: SyntaxNode, keyNames: ReadonlySet<string>): boole
 }
 
 function isTrivialOperand(node: SyntaxNode): boolean {
-  const n = unwrap(node);
+  const [n, type] = unwrapTyped(node);
   return (
-    n.type === 'none' ||
-    n.type === 'true' ||
-    n.type === 'false' ||
-    (n.type === 'string' && /^[a-z]*(['"])\1$/i.test(n.text))
+    type === 'none' ||
+    type === 'true' ||
+    type === 'false' ||
+    (type === 'string' && /^[a-z]*(['"])\1$/i.test(n.text))
   );
 }
 
-function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependency, 'reason'> {
-  const keyNames = new Set<string>();
+/** Names that say a value is a credential: `x_api_key`, `Authorization`, `token`, `X-Auth-Secret`. */
+const KEY_NAME = /key|token|auth|secret|credential/i;
+/** Header names that carry a credential: key-like names (Authorization, X-API-Key...) and Cookie. */
+const KEY_HEADER = /key|token|auth|secret|credential|cookie/i;
+
+/**
+ * The parameters through which a function receives the key: one bound to a credential reader
+ * (`Security(APIKeyHeader(...))`), a Header or Cookie parameter named like a key (its name, alias or
+ * annotation: `x_api_key`, `Header(alias="Authorization")`), or a query parameter named key or token.
+ * A Header parameter such as `x_real_ip` is read beside the key, not the key.
+ */
+function keyParameters(fn: FunctionDef): string[] {
+  const out: string[] = [];
   for (const p of fn.parameters) {
-    if (p.source === 'header' || p.source === 'cookie') keyNames.add(p.name);
+    const named = `${p.name} ${p.default?.text ?? ''} ${p.annotationText ?? ''}`;
     if (
-      (p.source === 'security' || p.source === 'depends') &&
-      p.dependency?.external &&
-      CREDENTIAL_READERS.has(p.dependency.external)
+      ((p.source === 'header' || p.source === 'cookie') && KEY_NAME.test(named)) ||
+      ((p.source === 'security' || p.source === 'depends') &&
+        p.dependency?.external !== undefined &&
+        CREDENTIAL_READERS.has(p.dependency.external)) ||
+      (p.source === 'query' && /key|token/i.test(p.name))
     ) {
-      keyNames.add(p.name);
+      out.push(p.name);
     }
-    if (p.source === 'query' && /key|token/i.test(p.name)) keyNames.add(p.name);
   }
+  return out;
+}
+
+/**
+ * The header reads in an expression (`request.headers.get("X-API-Key")`, `headers["authorization"]`):
+ * each header's name, or undefined when the name does not resolve to a string.
+ */
+function headerReads(model: AppModel, fn: FunctionDef, expr: SyntaxNode): Array<string | undefined> {
+  const out: Array<string | undefined> = [];
+  for (const n of descendantsOfType(expr, ['subscript', 'call'])) {
+    let target: SyntaxNode | null;
+    let nameNode: SyntaxNode | undefined;
+    if (n.type === 'subscript') {
+      target = n.childForFieldName('value');
+      nameNode = n.childForFieldName('subscript') ?? undefined;
+    } else {
+      const callee = n.childForFieldName('function');
+      if (callee?.type !== 'attribute' || callee.childForFieldName('attribute')?.text !== 'get') continue;
+      target = callee.childForFieldName('object');
+      nameNode = argumentsOf(n, fn.module.file).args[0];
+    }
+    if (!target || !/(^|\.)headers$/.test(target.text.replace(/\s+/g, ''))) continue;
+    const name = nameNode ? resolveValue(model, fn.module, nameNode) : undefined;
+    out.push(name?.kind === 'string' ? name.value : undefined);
+  }
+  return out;
+}
+
+function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependency, 'reason'> {
+  const keyNames = new Set(keyParameters(fn));
   const raises: Location[] = [];
   const unsafe: Location[] = [];
   const safe: Location[] = [];
@@ -106,27 +156,26 @@ function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependenc
       unsafeComparisons: unsafe,
       safeComparisons: safe,
     };
-  const statements: SyntaxNode[] = [];
-  walkBlock(body, fn.module.file, { mainGuard: false, fallback: false }, (stmt) => {
-    if (
-      stmt.type === 'function_definition' ||
-      stmt.type === 'decorated_definition' ||
-      stmt.type === 'class_definition'
-    )
+  const statements: Array<{ stmt: SyntaxNode; type: string }> = [];
+  walkBlock(body, fn.module.file, { mainGuard: false, fallback: false }, (stmt, _state, type) => {
+    if (type === 'function_definition' || type === 'decorated_definition' || type === 'class_definition')
       return;
-    statements.push(stmt);
+    statements.push({ stmt, type });
   });
-  // Variables assigned from the request headers are key names too.
-  for (const stmt of statements) {
-    const expr = stmt.type === 'expression_statement' ? namedChildren(stmt)[0] : undefined;
+  // A variable read from a key header holds the key too (one read from X-Real-IP does not); when the
+  // header's name does not resolve, the variable's own name tells.
+  for (const { stmt, type } of statements) {
+    const expr = type === 'expression_statement' ? namedChildren(stmt)[0] : undefined;
     if (expr?.type !== 'assignment') continue;
     const left = expr.childForFieldName('left');
     const right = expr.childForFieldName('right');
-    if (left?.type === 'identifier' && right && /\.headers\s*(?:\.get\s*\(|\[)/.test(right.text))
+    if (left?.type !== 'identifier' || !right || !right.text.includes('headers')) continue;
+    const reads = headerReads(model, fn, right);
+    if (reads.some((h) => (h === undefined ? KEY_NAME.test(left.text) : KEY_HEADER.test(h))))
       keyNames.add(left.text);
   }
-  const headerOnly = (stmt: SyntaxNode): SyntaxNode[] => {
-    switch (stmt.type) {
+  const headerOnly = (stmt: SyntaxNode, type: string): SyntaxNode[] => {
+    switch (type) {
       case 'if_statement': {
         const out: SyntaxNode[] = [];
         const c = stmt.childForFieldName('condition');
@@ -150,14 +199,13 @@ function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependenc
         return [stmt];
     }
   };
-  for (const stmt of statements) {
-    if (stmt.type === 'raise_statement') {
+  for (const { stmt, type } of statements) {
+    if (type === 'raise_statement') {
       const status = raisedStatus(model, fn, stmt);
       if (status === 401 || status === 403) raises.push({ file: fn.module.file, line: lineOf(stmt) });
     }
-    for (const part of headerOnly(stmt)) {
-      for (const cmp of part.descendantsOfType('comparison_operator')) {
-        if (!cmp) continue;
+    for (const part of headerOnly(stmt, type)) {
+      for (const cmp of descendantsIn(part, 'comparison_operator')) {
         const ops = comparisonOperators(cmp);
         const operands = namedChildren(cmp);
         for (let i = 0; i < ops.length; i++) {
@@ -171,9 +219,9 @@ function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependenc
           }
         }
       }
-      for (const call of part.descendantsOfType('call')) {
-        const callee = call?.childForFieldName('function');
-        if (!call || !callee) continue;
+      for (const call of descendantsIn(part, 'call')) {
+        const callee = call.childForFieldName('function');
+        if (!callee) continue;
         const q = qualifiedName(model, fn.module, callee);
         if (q === 'secrets.compare_digest' || q === 'hmac.compare_digest')
           safe.push({ file: fn.module.file, line: lineOf(call) });
@@ -193,17 +241,41 @@ function matchesConfigured(fn: FunctionDef, configured: readonly string[]): bool
   );
 }
 
+/** Results per model and `configured` list: api-auth, debug and security-logging share one computation. */
+const keyCache = new WeakMap<AppModel, Map<string, readonly ApiKeyDependency[]>>();
+
 /**
  * Every function that is the API-key dependency: named in `configured` (function names or dotted
  * `module.function`), or reading a key (APIKeyHeader, Header, Security, request headers) and raising
- * HTTPException 401/403; then every function that depends on one of those.
+ * HTTPException 401/403; then every function that depends on one of those. Memoised per model, so the
+ * checks of one audit compute it once.
  */
 export function apiKeyDependencies(model: AppModel, configured: readonly string[] = []): ApiKeyDependency[] {
+  let byConfig = keyCache.get(model);
+  if (!byConfig) {
+    byConfig = new Map();
+    keyCache.set(model, byConfig);
+  }
+  const key = configured.join('\0');
+  let keys = byConfig.get(key);
+  if (!keys) {
+    keys = findApiKeyDependencies(model, configured);
+    byConfig.set(key, keys);
+  }
+  return [...keys];
+}
+
+function findApiKeyDependencies(model: AppModel, configured: readonly string[]): ApiKeyDependency[] {
   const found = new Map<FunctionDef, ApiKeyDependency>();
   for (const fn of model.functions.values()) {
+    if (matchesConfigured(fn, configured)) {
+      found.set(fn, { ...analyseFunction(model, fn), reason: 'configured' });
+      continue;
+    }
+    // Validating a key takes a `raise`: a function without the word is skipped before its statements are read.
+    if (!fn.node.text.includes('raise')) continue;
     const a = analyseFunction(model, fn);
-    if (matchesConfigured(fn, configured)) found.set(fn, { ...a, reason: 'configured' });
-    else if (a.keyNames.length > 0 && a.raises.length > 0) found.set(fn, { ...a, reason: 'validates-key' });
+    if (a.keyNames.length > 0 && a.raises.length > 0) found.set(fn, { ...a, reason: 'validates-key' });
   }
   // Functions that depend on a key dependency require the key too.
   let changed = true;
@@ -226,6 +298,22 @@ export function effectiveDependencies(route: Route, mount: RouteMount): Dependen
   return [...mount.inherited, ...route.decoratorDependencies, ...route.parameterDependencies];
 }
 
+/** The key dependencies by function, built once per list: a check asks for every route with the same list. */
+const keyIndexes = new WeakMap<
+  readonly ApiKeyDependency[],
+  { length: number; byFn: Map<FunctionDef, ApiKeyDependency> }
+>();
+
+function keysByFunction(keys: readonly ApiKeyDependency[]): Map<FunctionDef, ApiKeyDependency> {
+  let index = keyIndexes.get(keys);
+  // A list that grew since is indexed again.
+  if (index?.length !== keys.length) {
+    index = { length: keys.length, byFn: new Map(keys.map((k) => [k.function, k])) };
+    keyIndexes.set(keys, index);
+  }
+  return index.byFn;
+}
+
 /** How a route served through `mount` requires the API key, or undefined when it does not. */
 export function routeRequires(
   route: Route,
@@ -233,7 +321,7 @@ export function routeRequires(
   keys: readonly ApiKeyDependency[],
   configured: readonly string[] = [],
 ): RouteProtection | undefined {
-  const byFn = new Map(keys.map((k) => [k.function, k]));
+  const byFn = keysByFunction(keys);
   for (const dep of effectiveDependencies(route, mount)) {
     const k = dep.function ? byFn.get(dep.function) : undefined;
     if (k) return { dependency: dep, key: k };

@@ -8,7 +8,7 @@ import {
   namedChildren,
   shortText,
   stringLiteral,
-  unwrap,
+  unwrapTyped,
 } from './syntax.js';
 
 /** What a condition tells about the code under it. */
@@ -46,8 +46,8 @@ function envNameOf(node: SyntaxNode): 'production' | 'other' | undefined {
 }
 
 function containerEnvNames(node: SyntaxNode): Array<'production' | 'other'> | undefined {
-  const n = unwrap(node);
-  if (n.type !== 'tuple' && n.type !== 'list' && n.type !== 'set') return undefined;
+  const [n, type] = unwrapTyped(node);
+  if (type !== 'tuple' && type !== 'list' && type !== 'set') return undefined;
   const out: Array<'production' | 'other'> = [];
   for (const item of namedChildren(n)) {
     const e = envNameOf(item);
@@ -58,15 +58,15 @@ function containerEnvNames(node: SyntaxNode): Array<'production' | 'other'> | un
 }
 
 function lastName(node: SyntaxNode): string | undefined {
-  const n = unwrap(node);
-  if (n.type === 'identifier') return n.text;
-  if (n.type === 'attribute') return n.childForFieldName('attribute')?.text;
+  const [n, type] = unwrapTyped(node);
+  if (type === 'identifier') return n.text;
+  if (type === 'attribute') return n.childForFieldName('attribute')?.text;
   // settings.env.lower() / os.getenv("ENV")
-  if (n.type === 'call') {
+  if (type === 'call') {
     const fn = n.childForFieldName('function');
     return fn ? lastName(fn) : undefined;
   }
-  if (n.type === 'subscript') {
+  if (type === 'subscript') {
     const key = n.childForFieldName('subscript');
     return key ? stringLiteral(key) : undefined;
   }
@@ -75,9 +75,9 @@ function lastName(node: SyntaxNode): string | undefined {
 
 /** Classifies a condition by its syntax alone (no name resolution), so module walks stay cheap. */
 export function classifyConditionSyntax(node: SyntaxNode, file: string): ConditionClass {
-  const n = unwrap(node);
+  const [n, type] = unwrapTyped(node);
   const branch = { file, line: lineOf(n), condition: shortText(n) };
-  switch (n.type) {
+  switch (type) {
     case 'false':
     case 'none':
       return { kind: 'const', value: false };

@@ -34,6 +34,7 @@ import {
   findModule,
   functionAt,
   indexModules,
+  isAuxiliaryModule,
   moduleClasses,
   moduleFunctions,
   type WalkState,
@@ -45,6 +46,7 @@ import { creationCall, qualifiedName, resolveExpression, resolveValue, stringVal
 import { pythonSources } from './sources.js';
 import {
   argumentsOf,
+  descendantsIn,
   dottedText,
   hasInterpolation,
   namedChildren,
@@ -52,6 +54,7 @@ import {
   staticStringText,
   stringLiteral,
   unwrap,
+  unwrapTyped,
 } from './syntax.js';
 
 /** An empty model, filled by the builder. */
@@ -120,6 +123,36 @@ interface RawCall {
   decorated?: FunctionDef;
   /** The name the call's result is assigned to (`engine = create_engine(...)`). */
   assignedTo?: string;
+  /** The callee expression, read once by the first pass. */
+  callee?: SyntaxNode;
+  /** The call's arguments, read on first use. */
+  arguments?: { args: SyntaxNode[]; kwargs: Map<string, KeywordArgument> };
+}
+
+function callArguments(rc: RawCall): { args: SyntaxNode[]; kwargs: Map<string, KeywordArgument> } {
+  rc.arguments ??= argumentsOf(rc.node, rc.module.file);
+  return rc.arguments;
+}
+
+/**
+ * The call site of a call whose callee resolved. Its arguments are read when first asked for: the checks
+ * look at the arguments of a few callees, not of every call in the repository.
+ */
+function callSite(rc: RawCall, name: string): CallSite {
+  const site = {
+    node: rc.node,
+    module: rc.module,
+    name,
+    file: rc.module.file,
+    line: lineOf(rc.node),
+    ...(rc.assignedTo ? { assignedTo: rc.assignedTo } : {}),
+    ...(rc.enclosing ? { enclosing: rc.enclosing } : {}),
+    ...branchOf(rc.state),
+  };
+  return Object.defineProperties(site, {
+    args: { enumerable: true, get: () => callArguments(rc).args },
+    kwargs: { enumerable: true, get: () => callArguments(rc).kwargs },
+  }) as CallSite;
 }
 
 interface RawStateAssignment {
@@ -142,6 +175,17 @@ const ROUTE_METHODS = new Set([
   'websocket',
   'route',
 ]);
+/** Methods of an app or router that declare something (routes with a decorator, besides these). */
+const INSTANCE_METHODS = new Set([
+  'add_api_route',
+  'add_api_websocket_route',
+  'include_router',
+  'mount',
+  'add_middleware',
+  'middleware',
+  'add_exception_handler',
+  'exception_handler',
+]);
 const SQL_METHODS = new Set([
   'execute',
   'executemany',
@@ -159,7 +203,8 @@ const SQL_METHODS = new Set([
   'raw',
   'mogrify',
 ]);
-const LOG_LEVELS = new Set([
+/** Method names of a logger that write a record (`logger.warning(...)`). */
+export const LOG_METHODS: ReadonlySet<string> = new Set([
   'debug',
   'info',
   'warning',
@@ -175,14 +220,6 @@ const SQL_WORDS =
 
 function branchOf(state: WalkState): { branch?: EnvBranch } {
   return state.branch ? { branch: state.branch } : {};
-}
-
-const AUXILIARY =
-  /(?:^|\/)(?:tests?|testing|examples?|docs?|docs_src)\/|(?:^|\/)(?:test_[^/]*|[^/]*_test|conftest)\.py$/;
-
-/** True for test, example and documentation modules, whose calls are not part of the service. */
-export function isAuxiliaryModule(file: string): boolean {
-  return AUXILIARY.test(file);
 }
 
 /** Runs every analysis pass over the parsed modules (synchronous: everything is in memory). */
@@ -205,22 +242,11 @@ export function analyse(model: AppModel): void {
   for (const rc of raw) {
     const fnNode = rc.node.childForFieldName('function');
     if (!fnNode) continue;
+    rc.callee = fnNode;
     const name = qualifiedName(model, rc.module, fnNode);
     if (!name) continue;
-    const { args, kwargs } = argumentsOf(rc.node, rc.module.file);
     const assignedTo = rc.assignedTo;
-    const site: CallSite = {
-      node: rc.node,
-      module: rc.module,
-      name,
-      args,
-      kwargs,
-      file: rc.module.file,
-      line: lineOf(rc.node),
-      ...(assignedTo ? { assignedTo } : {}),
-      ...(rc.enclosing ? { enclosing: rc.enclosing } : {}),
-      ...branchOf(rc.state),
-    };
+    const site = callSite(rc, name);
     sites.set(rc, site);
     const list = model.calls.get(name) ?? [];
     list.push(site);
@@ -231,7 +257,7 @@ export function analyse(model: AppModel): void {
         kind: name === 'fastapi.FastAPI' ? 'app' : 'router',
         module: rc.module,
         call: rc.node,
-        kwargs,
+        kwargs: site.kwargs,
         dependencies: [],
         prefix: '',
         file: rc.module.file,
@@ -261,7 +287,7 @@ export function analyse(model: AppModel): void {
 
   // Pass 2: method calls on instances, decorators, SQL and logging calls.
   for (const rc of raw) {
-    const fnNode = rc.node.childForFieldName('function');
+    const fnNode = rc.callee;
     if (!fnNode) continue;
     const fnU = unwrap(fnNode);
     const site = sites.get(rc);
@@ -303,10 +329,12 @@ export function analyse(model: AppModel): void {
     const receiver = fnU.childForFieldName('object');
     if (!receiver) continue;
     if (SQL_METHODS.has(method) && !site?.name.startsWith('fastapi.')) addSqlCall(model, rc, method, fnNode);
-    if (LOG_LEVELS.has(method)) addLogCall(model, rc, method, receiver);
+    if (LOG_METHODS.has(method)) addLogCall(model, rc, method, receiver);
+    // Only these methods of an app or router declare anything: other calls need not resolve their receiver.
+    if (!INSTANCE_METHODS.has(method) && !(rc.decorated && ROUTE_METHODS.has(method))) continue;
     const inst = instanceFor(rc.module, receiver);
     if (!inst) continue;
-    const { args, kwargs } = site ?? argumentsOf(rc.node, rc.module.file);
+    const { args, kwargs } = callArguments(rc);
     const loc = { file: rc.module.file, line: lineOf(rc.node) };
     if (rc.decorated && ROUTE_METHODS.has(method)) {
       const decorator = rc.decorated.decorators.find((d) => d.expression.startIndex === rc.node.startIndex);
@@ -456,8 +484,7 @@ function collectCalls(module: PyModule, raw: RawCall[], states: RawStateAssignme
     enclosing: FunctionDef | undefined,
     assigned?: { start: number; name: string },
   ) => {
-    for (const c of node.descendantsOfType('call')) {
-      if (!c) continue;
+    for (const c of descendantsIn(node, 'call')) {
       const assignedTo = assigned && c.startIndex === assigned.start ? assigned.name : undefined;
       raw.push({
         module,
@@ -469,15 +496,15 @@ function collectCalls(module: PyModule, raw: RawCall[], states: RawStateAssignme
     }
   };
   const visitScope = (block: SyntaxNode, state: WalkState, enclosing: FunctionDef | undefined): void => {
-    walkBlock(block, file, state, (stmt, st) => {
-      switch (stmt.type) {
+    walkBlock(block, file, state, (stmt, st, type) => {
+      switch (type) {
         case 'decorated_definition':
         case 'function_definition':
         case 'class_definition': {
-          const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+          const def = type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
           if (!def) return;
           const fn = def.type === 'function_definition' ? functionAt(module, def) : undefined;
-          if (stmt.type === 'decorated_definition') {
+          if (type === 'decorated_definition') {
             for (const d of namedChildren(stmt)) {
               if (d.type === 'decorator') {
                 const expr = namedChildren(d)[0];
@@ -544,7 +571,7 @@ function collectCalls(module: PyModule, raw: RawCall[], states: RawStateAssignme
           return;
         }
         default: {
-          const expr = stmt.type === 'expression_statement' ? namedChildren(stmt)[0] : undefined;
+          const expr = type === 'expression_statement' ? namedChildren(stmt)[0] : undefined;
           let assigned: { start: number; name: string } | undefined;
           if (expr?.type === 'assignment') {
             recordStateAssignment(module, expr, states);
@@ -789,8 +816,8 @@ function markerOf(
   node: SyntaxNode | undefined,
 ): { source: ParameterSource; call: SyntaxNode } | undefined {
   if (!node) return undefined;
-  const n = unwrap(node);
-  if (n.type !== 'call') return undefined;
+  const [n, type] = unwrapTyped(node);
+  if (type !== 'call') return undefined;
   const fnNode = n.childForFieldName('function');
   const q = fnNode ? qualifiedName(model, module, fnNode) : undefined;
   const source = q ? PARAM_MARKERS[q] : undefined;
@@ -1207,7 +1234,7 @@ function computeMounts(model: AppModel): void {
 }
 
 function sqlString(model: AppModel, module: PyModule, node: SyntaxNode, depth = 0): SqlString {
-  const n = unwrap(node);
+  const [n, type] = unwrapTyped(node);
   const location = { file: module.file, line: lineOf(n) };
   const looks = (text: string) => SQL_WORDS.test(text);
   const make = (kind: SqlStringKind, text: string): SqlString => ({
@@ -1216,7 +1243,7 @@ function sqlString(model: AppModel, module: PyModule, node: SyntaxNode, depth = 
     location,
     looksLikeSql: looks(text),
   });
-  switch (n.type) {
+  switch (type) {
     case 'string':
     case 'concatenated_string':
       return make(hasInterpolation(n) ? 'fstring' : 'literal', staticStringText(n));
@@ -1295,7 +1322,7 @@ function sqlString(model: AppModel, module: PyModule, node: SyntaxNode, depth = 
 }
 
 function addSqlCall(model: AppModel, rc: RawCall, callee: string, fnNode: SyntaxNode): void {
-  const { args, kwargs } = argumentsOf(rc.node, rc.module.file);
+  const { args, kwargs } = callArguments(rc);
   const argument =
     args[0] ?? kwargs.get('sql')?.value ?? kwargs.get('statement')?.value ?? kwargs.get('query')?.value;
   if (!argument) return;
@@ -1344,7 +1371,7 @@ function addLogCall(model: AppModel, rc: RawCall, method: string, receiver: Synt
   }
   const text = dottedText(receiver) ?? receiver.text;
   if (!resolved && !/log/i.test(text.split('.').pop() ?? '')) return;
-  const { args, kwargs } = argumentsOf(rc.node, rc.module.file);
+  const { args, kwargs } = callArguments(rc);
   const call: LogCall = {
     node: rc.node,
     module: rc.module,

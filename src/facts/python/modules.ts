@@ -26,13 +26,44 @@ const EXTERNAL_TOP_LEVEL = new Set(
   ).split(' '),
 );
 
+const AUXILIARY =
+  /(?:^|\/)(?:tests?|testing|examples?|docs?|docs_src)\/|(?:^|\/)(?:test_[^/]*|[^/]*_test|conftest)\.py$/;
+
+/** True for test, example and documentation modules, whose calls are not part of the service. */
+export function isAuxiliaryModule(file: string): boolean {
+  return AUXILIARY.test(file);
+}
+
+/** True for test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`): what it does is not what production does. */
+export function isTestFile(file: string): boolean {
+  const base = file.split('/').pop() ?? file;
+  return (
+    /(^|\/)(tests?|testing)\//.test(file) ||
+    /^test_.*\.py$/.test(base) ||
+    /_tests?\.py$/.test(base) ||
+    base === 'conftest.py'
+  );
+}
+
 /** Per-module index kept beside the public PyModule. */
 interface ModuleIndex {
   functionsByStart: Map<number, FunctionDef>;
   classesByStart: Map<number, ClassDef>;
   locals: WeakMap<FunctionDef, Map<string, Binding[]>>;
-  /** Function and class ranges, to find the scope around a node without walking parents (slow in tree-sitter). */
-  scopes: Array<{ start: number; end: number; fn?: FunctionDef }>;
+  /** Function and class body ranges, to find the scope around a node without walking parents (slow in tree-sitter). */
+  scopes: Scope[];
+  /** The scopes sorted by start, each linked to the innermost scope around it (built on first use). */
+  sorted?: Scope[];
+}
+
+/** A function or class body. */
+interface Scope {
+  start: number;
+  end: number;
+  /** The function whose body it is (absent for a class body). */
+  fn?: FunctionDef;
+  /** The innermost scope around this one. */
+  parent?: Scope;
 }
 
 const indexes = new WeakMap<PyModule, ModuleIndex>();
@@ -126,11 +157,11 @@ export interface WalkState {
   fallback: boolean;
 }
 
-/** Called for every reachable statement; definitions are visited but their bodies are not walked. */
-export type StatementVisitor = (stmt: SyntaxNode, state: WalkState) => void;
+/** Called for every reachable statement (with its type); definitions are visited but their bodies are not walked. */
+export type StatementVisitor = (stmt: SyntaxNode, state: WalkState, type: string) => void;
 
+/** For an expression statement: `sys.exit()`, `os._exit()`, `exit()`, `quit()`. */
 function isExitCall(stmt: SyntaxNode): boolean {
-  if (stmt.type !== 'expression_statement') return false;
   const call = namedChildren(stmt)[0];
   if (call?.type !== 'call') return false;
   const fn = call.childForFieldName('function');
@@ -162,39 +193,34 @@ export function walkBlock(
 }
 
 function walkStatement(stmt: SyntaxNode, file: string, state: WalkState, visit: StatementVisitor): boolean {
-  switch (stmt.type) {
+  const type = stmt.type;
+  switch (type) {
     case 'if_statement':
       return walkIf(stmt, file, state, visit);
     case 'while_statement': {
-      visit(stmt, state);
+      visit(stmt, state, type);
       const cond = stmt.childForFieldName('condition');
       const c = cond ? classifyConditionSyntax(cond, file) : { kind: 'unknown' as const };
       const body = stmt.childForFieldName('body');
       if (!(c.kind === 'const' && !c.value) && body) walkBlock(body, file, state, visit);
-      const alt = stmt.childForFieldName('alternative');
-      const altBody =
-        alt?.childForFieldName('body') ??
-        (alt ? namedChildren(alt).find((n) => n.type === 'block') : undefined);
-      if (altBody) walkBlock(altBody, file, state, visit);
+      const alt = loopElse(stmt);
+      if (alt) walkBlock(alt, file, state, visit);
       return false;
     }
     case 'for_statement':
     case 'with_statement': {
-      visit(stmt, state);
+      visit(stmt, state, type);
       const body = stmt.childForFieldName('body');
       const bodyTerm = body ? walkBlock(body, file, state, visit) : false;
-      if (stmt.type === 'for_statement') {
-        const alt = stmt.childForFieldName('alternative');
-        const altBody =
-          alt?.childForFieldName('body') ??
-          (alt ? namedChildren(alt).find((n) => n.type === 'block') : undefined);
-        if (altBody) walkBlock(altBody, file, state, visit);
+      if (type === 'for_statement') {
+        const alt = loopElse(stmt);
+        if (alt) walkBlock(alt, file, state, visit);
         return false;
       }
       return bodyTerm;
     }
     case 'try_statement': {
-      visit(stmt, state);
+      visit(stmt, state, type);
       const body = stmt.childForFieldName('body');
       const bodyTerm = body ? walkBlock(body, file, state, visit) : false;
       let allHandlersTerm = true;
@@ -213,20 +239,27 @@ function walkStatement(stmt: SyntaxNode, file: string, state: WalkState, visit: 
       return hasFinallyTerm || (bodyTerm && allHandlersTerm);
     }
     case 'match_statement': {
-      visit(stmt, state);
+      visit(stmt, state, type);
       for (const block of stmt.descendantsOfType('block')) {
         if (block && block.parent?.type === 'case_clause') walkBlock(block, file, state, visit);
       }
       return false;
     }
     default:
-      visit(stmt, state);
-      return TERMINATORS.has(stmt.type) || isExitCall(stmt);
+      visit(stmt, state, type);
+      return TERMINATORS.has(type) || (type === 'expression_statement' && isExitCall(stmt));
   }
 }
 
+/** The `else:` block of a `for` or `while` loop. */
+function loopElse(loop: SyntaxNode): SyntaxNode | undefined {
+  const alt = loop.childForFieldName('alternative');
+  if (!alt) return undefined;
+  return alt.childForFieldName('body') ?? namedChildren(alt).find((n) => n.type === 'block');
+}
+
 function walkIf(stmt: SyntaxNode, file: string, state: WalkState, visit: StatementVisitor): boolean {
-  visit(stmt, state);
+  visit(stmt, state, 'if_statement');
   // The chain of (condition, body) pairs, then the else body.
   const arms: Array<{ cond?: SyntaxNode; body?: SyntaxNode }> = [
     {
@@ -300,14 +333,9 @@ function parseDecorators(decorated: SyntaxNode | undefined, file: string): Decor
   return out;
 }
 
+/** `async def`: the `async` keyword is the definition's first token (one read, not a call per child). */
 function isAsync(def: SyntaxNode): boolean {
-  for (let i = 0; i < def.childCount; i++) {
-    const c = def.child(i);
-    if (!c) continue;
-    if (c.type === 'async') return true;
-    if (c.type === 'def') return false;
-  }
-  return false;
+  return def.firstChild?.type === 'async';
 }
 
 /** Builds a PyModule (definitions and module-level bindings) from a parsed file. */
@@ -458,17 +486,46 @@ export function moduleClasses(module: PyModule): ClassDef[] {
   return [...indexOf(module).classesByStart.values()];
 }
 
+function sortedScopes(idx: ModuleIndex): Scope[] {
+  if (idx.sorted) return idx.sorted;
+  const sorted = [...idx.scopes].sort((a, b) => a.start - b.start);
+  const open: Scope[] = [];
+  for (const s of sorted) {
+    while (open.length > 0 && !contains(open[open.length - 1] as Scope, s.start, s.end)) open.pop();
+    const parent = open[open.length - 1];
+    if (parent) s.parent = parent;
+    open.push(s);
+  }
+  idx.sorted = sorted;
+  return sorted;
+}
+
+function contains(scope: Scope, start: number, end: number): boolean {
+  return scope.start <= start && scope.end >= end;
+}
+
 /** The function enclosing a node (innermost, not crossing a class body), or undefined at module level. */
 export function enclosingFunction(module: PyModule, node: SyntaxNode): FunctionDef | undefined {
+  const scopes = sortedScopes(indexOf(module));
   const start = node.startIndex;
-  const end = node.endIndex;
-  let best: { start: number; end: number; fn?: FunctionDef } | undefined;
-  for (const s of indexOf(module).scopes) {
-    if (s.start <= start && s.end >= end && (!best || s.start >= best.start)) {
-      best = s;
-    }
+  // The last scope starting at or before the node, then outwards to the first that holds it.
+  let lo = 0;
+  let hi = scopes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((scopes[mid] as Scope).start <= start) lo = mid + 1;
+    else hi = mid;
   }
-  return best?.fn;
+  let end: number | undefined;
+  for (let s = scopes[lo - 1]; s; s = s.parent) {
+    // A node starting strictly inside a body is inside it (syntax nodes nest), one starting after it is
+    // not; only a node starting on an edge needs its end.
+    if (s.start < start && start < s.end) return s.fn;
+    if (start > s.end) continue;
+    end ??= node.endIndex;
+    if (contains(s, start, end)) return s.fn;
+  }
+  return undefined;
 }
 
 /** Bindings of a function's body (parameters excluded), computed once. */
@@ -493,11 +550,11 @@ function addBinding(map: Map<string, Binding[]>, b: Binding): void {
 export function collectBindings(module: PyModule, block: SyntaxNode): Map<string, Binding[]> {
   const map = new Map<string, Binding[]>();
   const file = module.file;
-  walkBlock(block, file, { mainGuard: false, fallback: false }, (stmt, state) => {
+  walkBlock(block, file, { mainGuard: false, fallback: false }, (stmt, state, type) => {
     // An `except ImportError:` fallback does not shadow the normal path's binding.
     if (state.fallback) return;
     const branch = state.branch ? { branch: state.branch } : {};
-    switch (stmt.type) {
+    switch (type) {
       case 'expression_statement': {
         const expr = namedChildren(stmt)[0];
         if (expr?.type === 'assignment') recordAssignment(map, expr, file, branch);
@@ -505,30 +562,18 @@ export function collectBindings(module: PyModule, block: SyntaxNode): Map<string
       }
       case 'import_statement': {
         for (const item of namedChildren(stmt)) {
-          if (item.type === 'dotted_name') {
-            const top = item.text.split('.')[0] ?? item.text;
-            addBinding(map, {
-              kind: 'import-module',
-              name: top,
-              module: top,
-              file,
-              line: lineOf(stmt),
-              ...branch,
-            });
-          } else if (item.type === 'aliased_import') {
-            const target = item.childForFieldName('name');
-            const alias = item.childForFieldName('alias');
-            if (target && alias) {
-              addBinding(map, {
-                kind: 'import-module',
-                name: alias.text,
-                module: target.text,
-                file,
-                line: lineOf(stmt),
-                ...branch,
-              });
-            }
-          }
+          const imported = importedName(item);
+          if (!imported) continue;
+          // `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
+          const top = imported.target.split('.')[0] ?? imported.target;
+          addBinding(map, {
+            kind: 'import-module',
+            name: imported.alias ?? top,
+            module: imported.alias ? imported.target : top,
+            file,
+            line: lineOf(stmt),
+            ...branch,
+          });
         }
         break;
       }
@@ -544,32 +589,17 @@ export function collectBindings(module: PyModule, block: SyntaxNode): Map<string
         }
         if (moduleName === undefined) break;
         for (const item of stmt.childrenForFieldName('name')) {
-          if (!item) continue;
-          if (item.type === 'dotted_name') {
-            addBinding(map, {
-              kind: 'import-from',
-              name: item.text,
-              module: moduleName,
-              imported: item.text,
-              file,
-              line: lineOf(stmt),
-              ...branch,
-            });
-          } else if (item.type === 'aliased_import') {
-            const target = item.childForFieldName('name');
-            const alias = item.childForFieldName('alias');
-            if (target && alias) {
-              addBinding(map, {
-                kind: 'import-from',
-                name: alias.text,
-                module: moduleName,
-                imported: target.text,
-                file,
-                line: lineOf(stmt),
-                ...branch,
-              });
-            }
-          }
+          const imported = item ? importedName(item) : undefined;
+          if (!imported) continue;
+          addBinding(map, {
+            kind: 'import-from',
+            name: imported.alias ?? imported.target,
+            module: moduleName,
+            imported: imported.target,
+            file,
+            line: lineOf(stmt),
+            ...branch,
+          });
         }
         break;
       }
@@ -577,7 +607,7 @@ export function collectBindings(module: PyModule, block: SyntaxNode): Map<string
       case 'function_definition':
       case 'class_definition': {
         const def =
-          stmt.type === 'decorated_definition' ? (stmt.childForFieldName('definition') ?? undefined) : stmt;
+          type === 'decorated_definition' ? (stmt.childForFieldName('definition') ?? undefined) : stmt;
         if (!def) break;
         const nameNode = def.childForFieldName('name');
         if (!nameNode) break;
@@ -611,6 +641,15 @@ export function collectBindings(module: PyModule, block: SyntaxNode): Map<string
     }
   });
   return map;
+}
+
+/** The name an import item names and its `as` alias: `a.b` or `a.b as c`. */
+function importedName(item: SyntaxNode): { target: string; alias?: string } | undefined {
+  if (item.type === 'dotted_name') return { target: item.text };
+  if (item.type !== 'aliased_import') return undefined;
+  const target = item.childForFieldName('name');
+  const alias = item.childForFieldName('alias');
+  return target && alias ? { target: target.text, alias: alias.text } : undefined;
 }
 
 function recordAssignment(

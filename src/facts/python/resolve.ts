@@ -13,7 +13,15 @@ import type {
 import { type ConditionClass, classifyConditionSyntax } from './conditions.js';
 import { enclosingFunction, findModule, localBindings, walkBlock } from './modules.js';
 import { lineOf, type SyntaxNode } from './parser.js';
-import { argumentsOf, binaryOperator, dottedText, namedChildren, stringLiteral, unwrap } from './syntax.js';
+import {
+  argumentsOf,
+  binaryOperator,
+  dottedText,
+  namedChildren,
+  stringLiteral,
+  unwrap,
+  unwrapTyped,
+} from './syntax.js';
 
 export { argumentsOf } from './syntax.js';
 
@@ -125,13 +133,24 @@ function moduleMemo(model: AppModel): Map<string, Resolved> {
   return m;
 }
 
+/** The names and values being resolved on the current path (a chain: extending it copies nothing). */
+interface Seen {
+  key: string;
+  next: Seen | undefined;
+}
+
 interface Ctx {
   depth: number;
-  seen: Set<string>;
+  seen: Seen | undefined;
 }
 
 function fresh(): Ctx {
-  return { depth: 0, seen: new Set() };
+  return { depth: 0, seen: undefined };
+}
+
+function seenOn(seen: Seen | undefined, key: string): boolean {
+  for (let s = seen; s; s = s.next) if (s.key === key) return true;
+  return false;
 }
 
 /** What `name` refers to in `module`, seen from node `at` (local scopes first) or at module level. */
@@ -148,9 +167,9 @@ function resolveNameIn(
 ): Resolved {
   if (ctx.depth > MAX_DEPTH) return { kind: 'unknown', reason: 'resolution too deep' };
   const key = `name:${module.file}:${name}:${at?.startIndex ?? -1}`;
-  if (ctx.seen.has(key)) return { kind: 'unknown', reason: `circular reference to ${name}` };
-  // The set holds the names on the current path only, so siblings may resolve the same name again.
-  ctx = { depth: ctx.depth, seen: new Set(ctx.seen).add(key) };
+  if (seenOn(ctx.seen, key)) return { kind: 'unknown', reason: `circular reference to ${name}` };
+  // The chain holds the names on the current path only, so siblings may resolve the same name again.
+  ctx = { depth: ctx.depth, seen: { key, next: ctx.seen } };
   let fn = at ? enclosingFunction(module, at) : undefined;
   const atLine = at ? lineOf(at) : undefined;
   let innermost = true;
@@ -224,16 +243,16 @@ export function resolveExpression(model: AppModel, module: PyModule, node: Synta
 
 function resolveExprIn(model: AppModel, module: PyModule, node: SyntaxNode, ctx: Ctx): Resolved {
   if (ctx.depth > MAX_DEPTH) return { kind: 'unknown', reason: 'resolution too deep' };
-  const n = unwrap(node);
-  if (n.type === 'identifier') return resolveNameIn(model, module, n.text, n, ctx);
-  if (n.type === 'attribute') {
+  const [n, type] = unwrapTyped(node);
+  if (type === 'identifier') return resolveNameIn(model, module, n.text, n, ctx);
+  if (type === 'attribute') {
     const obj = n.childForFieldName('object');
     const attr = n.childForFieldName('attribute')?.text;
     if (!obj || !attr) return { kind: 'unknown', reason: 'incomplete attribute' };
     const base = resolveExprIn(model, module, obj, { ...ctx, depth: ctx.depth + 1 });
     return memberOf(model, module, base, attr, obj, ctx);
   }
-  if (n.type === 'call') {
+  if (type === 'call') {
     const fn = n.childForFieldName('function');
     if (!fn) return { kind: 'unknown', reason: 'incomplete call' };
     const callee = resolveExprIn(model, module, fn, { ...ctx, depth: ctx.depth + 1 });
@@ -243,7 +262,7 @@ function resolveExprIn(model: AppModel, module: PyModule, node: SyntaxNode, ctx:
     }
     return { kind: 'unknown', reason: `the result of a call to ${dottedText(fn) ?? 'a function'}` };
   }
-  return { kind: 'unknown', reason: `a ${n.type.replace(/_/g, ' ')}` };
+  return { kind: 'unknown', reason: `a ${type.replace(/_/g, ' ')}` };
 }
 
 function memberOf(
@@ -361,8 +380,8 @@ export function returnedExpression(fn: FunctionDef): SyntaxNode | undefined {
   const body = fn.node.childForFieldName('body');
   if (!body) return undefined;
   let found: SyntaxNode | undefined;
-  walkBlock(body, fn.module.file, { mainGuard: false, fallback: false }, (stmt) => {
-    if (found || stmt.type !== 'return_statement') return;
+  walkBlock(body, fn.module.file, { mainGuard: false, fallback: false }, (stmt, _state, type) => {
+    if (found || type !== 'return_statement') return;
     const v = namedChildren(stmt)[0];
     if (v && v.type !== 'none') found = v;
   });
@@ -378,9 +397,9 @@ export function creationCall(
   ctx: Ctx = fresh(),
 ): { module: PyModule; call: SyntaxNode } | undefined {
   if (ctx.depth > MAX_DEPTH) return undefined;
-  const n = unwrap(node);
+  const [n, type] = unwrapTyped(node);
   const next = { ...ctx, depth: ctx.depth + 1 };
-  if (n.type === 'call') {
+  if (type === 'call') {
     const fn = n.childForFieldName('function');
     if (fn) {
       const callee = resolveExprIn(model, module, fn, next);
@@ -392,7 +411,7 @@ export function creationCall(
     }
     return { module, call: n };
   }
-  if (n.type === 'identifier' || n.type === 'attribute') {
+  if (type === 'identifier' || type === 'attribute') {
     const r = resolveExprIn(model, module, n, next);
     if (r.kind === 'binding' && r.binding.kind === 'assign') {
       return creationCall(model, r.module, r.binding.value, next);
@@ -434,9 +453,32 @@ function findSettingsInstance(
   return model.pydanticModels.find((m) => m.class === def && m.isSettings);
 }
 
+/**
+ * Qualified names per model, module and node id: the same callee is named by the parameter pass, the
+ * dependency pass and the call pass (`Depends` of every handler), and the answer never changes.
+ */
+const qualifiedMemo = new WeakMap<AppModel, WeakMap<PyModule, Map<number, string | null>>>();
+
 /** The canonical qualified name an expression refers to: external names, or a repo definition's id. */
 export function qualifiedName(model: AppModel, module: PyModule, node: SyntaxNode): string | undefined {
-  const r = resolveExpression(model, module, node);
+  let byModule = qualifiedMemo.get(model);
+  if (!byModule) {
+    byModule = new WeakMap();
+    qualifiedMemo.set(model, byModule);
+  }
+  let memo = byModule.get(module);
+  if (!memo) {
+    memo = new Map();
+    byModule.set(module, memo);
+  }
+  const cached = memo.get(node.id);
+  if (cached !== undefined) return cached ?? undefined;
+  const name = resolvedName(resolveExpression(model, module, node));
+  memo.set(node.id, name ?? null);
+  return name;
+}
+
+function resolvedName(r: Resolved): string | undefined {
   if (r.kind === 'external') return canonicalName(r.name);
   if (r.kind === 'definition') return r.definition.id;
   if (r.kind === 'module') return r.module.name;
@@ -485,11 +527,11 @@ function withMeta(
 function valueIn(model: AppModel, module: PyModule, node: SyntaxNode, ctx: Ctx): PyValue {
   if (ctx.depth > MAX_DEPTH) return unknown('resolution too deep', node);
   const key = `value:${module.file}:${node.startIndex}:${node.endIndex}`;
-  if (ctx.seen.has(key)) return unknown('circular definition', node);
-  const next: Ctx = { depth: ctx.depth + 1, seen: new Set([...ctx.seen, key]) };
-  const n = unwrap(node);
+  if (seenOn(ctx.seen, key)) return unknown('circular definition', node);
+  const next: Ctx = { depth: ctx.depth + 1, seen: { key, next: ctx.seen } };
+  const [n, type] = unwrapTyped(node);
   const here: Location = { file: module.file, line: lineOf(n) };
-  switch (n.type) {
+  switch (type) {
     case 'string':
     case 'concatenated_string': {
       const lit = stringLiteral(n);
@@ -586,7 +628,7 @@ function valueIn(model: AppModel, module: PyModule, node: SyntaxNode, ctx: Ctx):
       return body ? valueIn(model, module, body, next) : unknown('lambda', n);
     }
     default:
-      return unknown(`a ${n.type.replace(/_/g, ' ')}`, n);
+      return unknown(`a ${type.replace(/_/g, ' ')}`, n);
   }
 }
 

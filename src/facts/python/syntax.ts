@@ -1,23 +1,92 @@
 // Small helpers over tree-sitter Python nodes: literals, call arguments, dotted names, operators.
 import type { KeywordArgument } from './app-model.js';
-import { lineOf, type SyntaxNode } from './parser.js';
+import { descendantsOfType, lineOf, type SyntaxNode, type SyntaxTree } from './parser.js';
 
-/** Named children of a node, without comments (one call into the parser, not one per child). */
-export function namedChildren(node: SyntaxNode): SyntaxNode[] {
+/** Each tree's nodes of a type, in source order: found by one walk in the parser, then shared. */
+const typeIndexes = new WeakMap<SyntaxTree, Map<string, SyntaxNode[]>>();
+
+function nodesOfType(tree: SyntaxTree, type: string): SyntaxNode[] {
+  let byType = typeIndexes.get(tree);
+  if (!byType) {
+    byType = new Map();
+    typeIndexes.set(tree, byType);
+  }
+  let nodes = byType.get(type);
+  if (!nodes) {
+    const root = tree.rootNode;
+    // A type whose keyword is not in the source has no nodes: no walk needed (`#` for comments).
+    const marker = type === 'comment' ? '#' : undefined;
+    nodes = marker !== undefined && !root.text.includes(marker) ? [] : descendantsOfType(root, type);
+    byType.set(type, nodes);
+  }
+  return nodes;
+}
+
+/**
+ * The descendants of `node` (itself included) of one type, in source order, like `descendantsOfType`; the
+ * tree is walked once per type and each node's share is a slice of that list, not a walk of its own.
+ */
+export function descendantsIn(node: SyntaxNode, type: string): SyntaxNode[] {
+  const all = nodesOfType(node.tree, type);
+  const start = node.startIndex;
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((all[mid] as SyntaxNode).startIndex < start) lo = mid + 1;
+    else hi = mid;
+  }
   const out: SyntaxNode[] = [];
-  for (const c of node.namedChildren) if (c && c.type !== 'comment') out.push(c);
+  if (lo === all.length) return out;
+  const end = node.endIndex;
+  for (let i = lo; i < all.length; i++) {
+    const n = all[i] as SyntaxNode;
+    if (n.startIndex > end || (n.startIndex === end && end !== start)) break;
+    // Nodes are listed parents first: one starting where `node` does but ending after it contains it.
+    if (n.startIndex === start && n.endIndex > end) continue;
+    out.push(n);
+  }
+  return out;
+}
+
+/** Where each tree's comments start: asking every child for its type is one call into the parser each. */
+const commentStarts = new WeakMap<SyntaxTree, ReadonlySet<number>>();
+
+function commentsOf(tree: SyntaxTree): ReadonlySet<number> {
+  let starts = commentStarts.get(tree);
+  if (!starts) {
+    starts = new Set(nodesOfType(tree, 'comment').map((c) => c.startIndex));
+    commentStarts.set(tree, starts);
+  }
+  return starts;
+}
+
+/** Named children of a node, without comments. */
+export function namedChildren(node: SyntaxNode): SyntaxNode[] {
+  const comments = commentsOf(node.tree);
+  const out: SyntaxNode[] = [];
+  for (const c of node.namedChildren) {
+    if (c && !(comments.has(c.startIndex) && c.type === 'comment')) out.push(c);
+  }
   return out;
 }
 
 /** Strips parentheses around an expression. */
 export function unwrap(node: SyntaxNode): SyntaxNode {
+  return unwrapTyped(node)[0];
+}
+
+/** `unwrap`, with the type of the node it returns (every type read is a call into the parser). */
+export function unwrapTyped(node: SyntaxNode): [SyntaxNode, string] {
   let n = node;
-  while (n.type === 'parenthesized_expression') {
+  let type = n.type;
+  while (type === 'parenthesized_expression') {
     const inner = namedChildren(n)[0];
     if (!inner) break;
     n = inner;
+    type = n.type;
   }
-  return n;
+  return [n, type];
 }
 
 /** The string prefix letters of a `string` node, lower-cased (`f`, `r`, `rb`, ''). */
@@ -29,9 +98,9 @@ export function stringPrefix(node: SyntaxNode): string {
 
 /** True for an f-string with at least one interpolation. */
 export function hasInterpolation(node: SyntaxNode): boolean {
-  const n = unwrap(node);
-  if (n.type === 'concatenated_string') return namedChildren(n).some(hasInterpolation);
-  return n.type === 'string' && namedChildren(n).some((c) => c.type === 'interpolation');
+  const [n, type] = unwrapTyped(node);
+  if (type === 'concatenated_string') return namedChildren(n).some(hasInterpolation);
+  return type === 'string' && namedChildren(n).some((c) => c.type === 'interpolation');
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
@@ -62,8 +131,8 @@ function decodeEscapes(text: string): string {
  * Byte strings count as text; escapes are decoded unless the string is raw.
  */
 export function stringLiteral(node: SyntaxNode): string | undefined {
-  const n = unwrap(node);
-  if (n.type === 'concatenated_string') {
+  const [n, type] = unwrapTyped(node);
+  if (type === 'concatenated_string') {
     let out = '';
     for (const part of namedChildren(n)) {
       const v = stringLiteral(part);
@@ -72,7 +141,7 @@ export function stringLiteral(node: SyntaxNode): string | undefined {
     }
     return out;
   }
-  if (n.type !== 'string') return undefined;
+  if (type !== 'string') return undefined;
   const prefix = stringPrefix(n);
   let out = '';
   for (const c of namedChildren(n)) {
@@ -88,9 +157,9 @@ export function stringLiteral(node: SyntaxNode): string | undefined {
 
 /** The static text parts of a string or f-string (interpolations left out), for keyword sniffing. */
 export function staticStringText(node: SyntaxNode): string {
-  const n = unwrap(node);
-  if (n.type === 'concatenated_string') return namedChildren(n).map(staticStringText).join('');
-  if (n.type !== 'string') return '';
+  const [n, type] = unwrapTyped(node);
+  if (type === 'concatenated_string') return namedChildren(n).map(staticStringText).join('');
+  if (type !== 'string') return '';
   return namedChildren(n)
     .filter((c) => c.type === 'string_content')
     .map((c) => c.text)
@@ -121,9 +190,9 @@ export function argumentsOf(
 
 /** `a.b.c` for an identifier/attribute chain, else undefined. */
 export function dottedText(node: SyntaxNode): string | undefined {
-  const n = unwrap(node);
-  if (n.type === 'identifier') return n.text;
-  if (n.type === 'attribute') {
+  const [n, type] = unwrapTyped(node);
+  if (type === 'identifier') return n.text;
+  if (type === 'attribute') {
     const obj = n.childForFieldName('object');
     const attr = n.childForFieldName('attribute');
     if (!obj || !attr) return undefined;
