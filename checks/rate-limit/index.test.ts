@@ -1,20 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { fixture } from '../../test/helpers/app-fixture.js';
 import { testCheck } from '../../test/helpers/check-tester.js';
 import check from './index.js';
-
-/** The files of a whole-app fixture under test/fixtures/apps, keyed by relative path. */
-function fixture(name: string): Record<string, string> {
-  const root = path.resolve(import.meta.dirname, '../../test/fixtures/apps', name);
-  const out: Record<string, string> = {};
-  for (const rel of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
-    const abs = path.join(root, rel);
-    if (rel.endsWith('.py') || rel.includes('.env') || /Dockerfile|\.ya?ml$|\.conf$|\.service$/.test(rel)) {
-      out[rel.split(path.sep).join('/')] = readFileSync(abs, 'utf8');
-    }
-  }
-  return out;
-}
 
 const SLOWAPI_APP = `from fastapi import FastAPI, Request
 from slowapi import Limiter, _rate_limit_exceeded_handler
