@@ -85,6 +85,12 @@ export function parsePort(node: YamlNode): PublishedPort | undefined {
 }
 
 const ALL_INTERFACES = new Set(['', '0.0.0.0', '::', '[::]']);
+
+/** The fix for one published port, with its own numbers: a database on 5432 is not told to write 8000. */
+function loopbackRemediation(port: PublishedPort): string {
+  const hostPort = port.published || port.target;
+  return `Write \`"127.0.0.1:${hostPort}:${port.target}"\` (or long form \`host_ip: 127.0.0.1\`), or drop the ports entry if only other containers need it; let only nginx publish 80/443.`;
+}
 const firstPort = (range: string): number => Number(range.split('-')[0]);
 
 function entry(service: ComposeService, key: string): YamlMapEntry | undefined {
@@ -158,6 +164,7 @@ export function analyzeService(
       ...(database ? { severity: 'high' as const } : {}),
       message: `service ${name} publishes ${port.written}${port.published ? '' : ' (on a random host port)'} on every interface${database ? ` (${database})` : ''}: Docker's iptables rules bypass ufw, so it is reachable from the internet. Bind it to 127.0.0.1`,
       evidence: `${name} ports ${port.written}`,
+      remediation: loopbackRemediation(port),
     });
   }
 

@@ -227,6 +227,9 @@ CMD ["uvicorn", "main:app"]
         const db = result.checks[0]?.findings.find((f) => f.line === 16);
         expect(db?.severity).toBe('high');
         expect(db?.message).toContain('PostgreSQL');
+        expect(db?.remediation).toContain('"127.0.0.1:5432:5432"');
+        const longForm = result.checks[0]?.findings.find((f) => f.line === 12);
+        expect(longForm?.remediation).toContain('"127.0.0.1:8004:8004"');
       },
     },
     {
