@@ -76,6 +76,50 @@ app = FastAPI(middleware=[Middleware(CORSMiddleware, allow_origin_regex=r"^https
       },
     },
     {
+      name: 'a development-mode conditional that the production env file turns on (DEV_MODE=true, ENVIRONMENT=staging)',
+      files: {
+        'config.py': `from pydantic import BaseSettings
+
+class Settings(BaseSettings):
+    environment: str = "production"
+    dev_mode: bool = False
+
+    class Config:
+        env_file = ".env.production"
+
+settings = Settings()
+`,
+        'main.py': `${HEAD}from config import settings
+
+if settings.dev_mode:
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)
+if settings.environment != "production":
+    app.add_middleware(CORSMiddleware, allow_origins=["http://localhost:3000"])
+`,
+        '.env.production': 'DEV_MODE=true\nENVIRONMENT=staging\n',
+      },
+      findings: [
+        { rule: 'cors/wildcard-with-credentials', file: 'main.py', line: 8 },
+        { rule: 'cors/localhost-origin', file: 'main.py', line: 10 },
+      ],
+    },
+    {
+      name: 'origins changed in place at module level: +=, append, extend',
+      files: {
+        'main.py': `${HEAD}
+origins = ["https://app.example.com"]
+origins += ["*"]
+origins.append("http://localhost:3000")
+origins.extend(["https://b.example.com"])
+app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True)
+`,
+      },
+      findings: [
+        { rule: 'cors/wildcard-with-credentials', file: 'main.py', line: 10 },
+        { rule: 'cors/localhost-origin', file: 'main.py', line: 10 },
+      ],
+    },
+    {
       name: 'a wildcard without credentials, through import app.settings as s',
       files: {
         'app/__init__.py': '',

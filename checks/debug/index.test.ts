@@ -74,6 +74,38 @@ def state():
       ],
     },
     {
+      name: 'docs behind a setting the env file turns on, debug from a comparison of an env variable',
+      files: {
+        'config.py': `from pydantic import BaseSettings
+
+class Settings(BaseSettings):
+    docs_enabled: bool = False
+
+    class Config:
+        env_file = ".env"
+
+settings = Settings()
+`,
+        'main.py': `import os
+from fastapi import FastAPI
+from config import settings
+
+DEBUG = os.getenv("DEBUG", "false").lower() == "true"
+app = FastAPI(
+    debug=DEBUG,
+    docs_url="/docs" if settings.docs_enabled else None,
+    redoc_url=None,
+    openapi_url="/openapi.json" if settings.docs_enabled else None,
+)
+`,
+        '.env': 'DOCS_ENABLED=true\nDEBUG=True\n',
+      },
+      findings: [
+        { rule: 'debug/docs-exposed', file: 'main.py', line: 6 },
+        { rule: 'debug/debug-mode', file: 'main.py', line: 7 },
+      ],
+    },
+    {
       name: 'default docs, and a fix only in a comment and after return',
       files: {
         'main.py': `from fastapi import FastAPI

@@ -34,9 +34,9 @@ async function model(files: Record<string, string>): Promise<AppModel> {
   return ctx.fact(appModel);
 }
 
-/** The value of keyword `name` of the first middleware, app or call named `callee`. */
-function kwValue(m: AppModel, callee: string, name: string): PyValue {
-  const site = m.calls.get(callee)?.[0];
+/** The value of keyword `name` of the first (or the `index`th) middleware, app or call named `callee`. */
+function kwValue(m: AppModel, callee: string, name: string, index = 0): PyValue {
+  const site = m.calls.get(callee)?.[index];
   const kw = site?.kwargs.get(name);
   if (!site || !kw) throw new Error(`no ${callee}(${name}=...)`);
   return resolveValue(m, site.module, kw.value);
@@ -163,6 +163,112 @@ while 0:
     expect(m.middleware).toEqual([]);
     expect(m.logCalls).toEqual([]);
     expect(m.loggers.map((l) => [l.variable, l.loggerName])).toEqual([['log', 'security']]);
+  });
+
+  it('judges conditions by the production values of settings and env files, else by syntax', async () => {
+    const m = await model({
+      'config.py': `from pydantic import BaseSettings
+
+class Settings(BaseSettings):
+    environment: str = "production"
+    dev_mode: bool = False
+    docs_enabled: bool = False
+
+    class Config:
+        env_file = ".env.production"
+
+settings = Settings()
+`,
+      'main.py': `import os
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from config import settings
+
+DEBUG = os.getenv("DEBUG", "false").lower() == "true"
+QUIET = not DEBUG
+LEVEL = "debug" if settings.environment in ("staging", "dev") else "info"
+app = FastAPI(debug=DEBUG, docs_url="/docs" if settings.docs_enabled and settings.dev_mode else None, title=QUIET)
+if settings.dev_mode:
+    app.add_middleware(CORSMiddleware, allow_origins=["*"])
+if settings.environment != "production":
+    app.add_middleware(CORSMiddleware, allow_origins=["http://localhost:3000"])
+if settings.environment == "production":
+    app.add_middleware(CORSMiddleware, allow_origins=["https://prod.example.com"])
+`,
+      '.env.production': 'DEV_MODE=true\nENVIRONMENT=staging\nDEBUG=True\nDOCS_ENABLED=1\n',
+    });
+    expect(plain(kwValue(m, 'fastapi.FastAPI', 'debug'))).toBe(true);
+    expect(kwValue(m, 'fastapi.FastAPI', 'debug').envKey).toBe('DEBUG');
+    expect(plain(kwValue(m, 'fastapi.FastAPI', 'title'))).toBe(false);
+    expect(plain(kwValue(m, 'fastapi.FastAPI', 'docs_url'))).toBe('/docs');
+    const live = m.middleware.filter((mw) => !mw.branch || mw.branch.production);
+    const origins = live.map((mw) =>
+      plain(resolveValue(m, mw.module, mw.kwargs.get('allow_origins')?.value as SyntaxNode)),
+    );
+    expect(origins).toEqual([['*'], ['http://localhost:3000']]);
+    expect(live[0]?.branch?.condition).toContain('DEV_MODE in .env.production makes it true');
+  });
+
+  it('never silently takes a rebinding under a runtime condition; a constant False is dead code', async () => {
+    const m = await model({
+      'main.py': `import os
+from fastapi import Depends, FastAPI
+
+def check():
+    pass
+
+app = FastAPI()
+if os.getenv("PROTECT"):
+    app = FastAPI(dependencies=[Depends(check)])
+DEBUG_PROTECT = False
+if DEBUG_PROTECT:
+    app = FastAPI(dependencies=[Depends(check)], title="dead")
+ORIGINS = ["https://a.example.com"]
+if os.getenv("OPEN"):
+    ORIGINS = ["*"]
+SAME = 1
+if os.getenv("X"):
+    SAME = 1
+app2 = FastAPI(title=ORIGINS, version=SAME)
+
+@app.get("/x")
+def x():
+    return 1
+`,
+    });
+    expect(m.apps.map((a) => a.line)).toEqual([7, 9, 19]);
+    expect(m.routes[0]?.owner.line).toBe(7);
+    const title = kwValue(m, 'fastapi.FastAPI', 'title', 2);
+    expect(title.kind === 'unknown' && title.reason).toContain('depends on the condition os.getenv("OPEN")');
+    expect(plain(kwValue(m, 'fastapi.FastAPI', 'version', 2))).toBe(1);
+  });
+
+  it('follows module-level changes of a list: +=, append, extend, insert, remove', async () => {
+    const m = await model({
+      'main.py': `import os
+from fastapi import FastAPI
+
+origins = ["https://a.example.com"]
+origins += ["*"]
+origins.append("http://localhost:3000")
+origins.extend(["https://b.example.com"])
+origins.insert(0, "https://first.example.com")
+origins.remove("https://a.example.com")
+app = FastAPI(title=origins)
+origins.append("https://after-use.example.com")
+hosts = ["a"]
+hosts.sort()
+hosts.pop()
+app2 = FastAPI(title=hosts)
+`,
+    });
+    expect(plain(kwValue(m, 'fastapi.FastAPI', 'title'))).toEqual([
+      'https://first.example.com',
+      '*',
+      'http://localhost:3000',
+      'https://b.example.com',
+    ]);
+    expect(kwValue(m, 'fastapi.FastAPI', 'title', 1).kind).toBe('unknown');
   });
 
   it('leaves what it cannot resolve unknown, with a reason', async () => {

@@ -87,8 +87,11 @@ export interface PyModule {
   definitions: Map<string, Definition>;
 }
 
-/** A module-level name binding. */
-export type Binding =
+/**
+ * A module-level name binding. `uncertain` marks one made under an `if` whose condition is unknown at analysis
+ * time: it may or may not replace the bindings before it.
+ */
+export type Binding = (
   | (Location & {
       kind: 'assign';
       name: string;
@@ -99,7 +102,8 @@ export type Binding =
   | (Location & { kind: 'import-module'; name: string; module: string; branch?: EnvBranch })
   | (Location & { kind: 'import-from'; name: string; module: string; imported: string; branch?: EnvBranch })
   | (Location & { kind: 'function'; name: string; definition: FunctionDef; branch?: EnvBranch })
-  | (Location & { kind: 'class'; name: string; definition: ClassDef; branch?: EnvBranch });
+  | (Location & { kind: 'class'; name: string; definition: ClassDef; branch?: EnvBranch })
+) & { uncertain?: EnvBranch };
 
 /** A function or a class defined in the repository. */
 export type Definition = FunctionDef | ClassDef;
@@ -575,7 +579,13 @@ export type PyValue = (
 /** What a name or expression refers to. */
 export type Resolved =
   | { kind: 'module'; module: PyModule }
-  | { kind: 'binding'; module: PyModule; binding: Binding }
+  | {
+      kind: 'binding';
+      module: PyModule;
+      binding: Binding;
+      /** A later binding under an unknown condition that may replace this one at run time. */
+      alternative?: Binding;
+    }
   | { kind: 'definition'; definition: Definition }
   | { kind: 'external'; name: string }
   | { kind: 'settings-field'; model: PydanticModel; field: string; instance: Location }

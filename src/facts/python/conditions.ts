@@ -1,6 +1,6 @@
 // Classifies `if` conditions: constant (dead code), the main guard, or a simple test of the environment.
 import type { EnvBranch } from './app-model.js';
-import { lineOf, type SyntaxNode } from './parser.js';
+import { lineOf, type SyntaxNode, type SyntaxTree } from './parser.js';
 import {
   binaryOperator,
   comparisonOperators,
@@ -172,4 +172,21 @@ export function classifyConditionSyntax(node: SyntaxNode, file: string): Conditi
     default:
       return { kind: 'unknown' };
   }
+}
+
+/** Classifies a condition of one tree with what the model knows (settings, env files, constants). */
+export type ConditionClassifier = (node: SyntaxNode, file: string) => ConditionClass;
+
+/** One classifier per parsed tree, set once the model can resolve values; each audit parses its own trees. */
+const classifiers = new WeakMap<SyntaxTree, ConditionClassifier>();
+
+/** Lets the statement walks of `tree` classify conditions with `classify` instead of by syntax alone. */
+export function useConditionClassifier(tree: SyntaxTree, classify: ConditionClassifier): void {
+  classifiers.set(tree, classify);
+}
+
+/** Classifies a condition: with the model's classifier for its tree when one is set, else by syntax. */
+export function classifyConditionAt(node: SyntaxNode, file: string): ConditionClass {
+  const classify = classifiers.get(node.tree);
+  return classify ? classify(node, file) : classifyConditionSyntax(node, file);
 }

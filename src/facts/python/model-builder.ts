@@ -42,7 +42,14 @@ import {
 } from './modules.js';
 import { lineOf, type SyntaxNode } from './parser.js';
 import { detectPydanticVersion, readEnvFiles } from './project.js';
-import { creationCall, qualifiedName, resolveExpression, resolveValue, stringValues } from './resolve.js';
+import {
+  creationCall,
+  qualifiedName,
+  refineConditions,
+  resolveExpression,
+  resolveValue,
+  stringValues,
+} from './resolve.js';
 import { pythonSources } from './sources.js';
 import {
   argumentsOf,
@@ -229,6 +236,8 @@ export function analyse(model: AppModel): void {
   }
   for (const m of model.modules) for (const cls of moduleClasses(m)) resolveBases(model, cls);
   collectPydanticModels(model);
+  // From here on conditions are judged by their production values where they resolve (settings, env files).
+  refineConditions(model);
   for (const fn of model.functions.values()) fn.parameters = computeParameters(model, fn);
 
   const raw: RawCall[] = [];

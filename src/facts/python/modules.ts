@@ -9,9 +9,9 @@ import type {
   Location,
   PyModule,
 } from './app-model.js';
-import { classifyConditionSyntax } from './conditions.js';
+import { classifyConditionAt } from './conditions.js';
 import { lineOf, type SyntaxNode, type SyntaxTree } from './parser.js';
-import { dottedText, namedChildren, unwrap } from './syntax.js';
+import { dottedText, namedChildren, shortText, unwrap } from './syntax.js';
 
 /** Top-level names that are the standard library or common packages: a repo file never shadows them by suffix. */
 const EXTERNAL_TOP_LEVEL = new Set(
@@ -155,6 +155,8 @@ export interface WalkState {
   mainGuard: boolean;
   /** Inside an `except` clause (a fallback path). */
   fallback: boolean;
+  /** Under an `if` whose condition depends on something unknown at analysis time (a runtime value). */
+  uncertain?: EnvBranch;
 }
 
 /** Called for every reachable statement (with its type); definitions are visited but their bodies are not walked. */
@@ -200,7 +202,7 @@ function walkStatement(stmt: SyntaxNode, file: string, state: WalkState, visit: 
     case 'while_statement': {
       visit(stmt, state, type);
       const cond = stmt.childForFieldName('condition');
-      const c = cond ? classifyConditionSyntax(cond, file) : { kind: 'unknown' as const };
+      const c = cond ? classifyConditionAt(cond, file) : { kind: 'unknown' as const };
       const body = stmt.childForFieldName('body');
       if (!(c.kind === 'const' && !c.value) && body) walkBlock(body, file, state, visit);
       const alt = loopElse(stmt);
@@ -282,7 +284,7 @@ function walkIf(stmt: SyntaxNode, file: string, state: WalkState, visit: Stateme
   let current = state;
   let allTerm = true;
   for (const arm of arms) {
-    const c = arm.cond ? classifyConditionSyntax(arm.cond, file) : { kind: 'unknown' as const };
+    const c = arm.cond ? classifyConditionAt(arm.cond, file) : { kind: 'unknown' as const };
     if (c.kind === 'const') {
       if (!c.value) continue;
       // `if True:` — this arm always runs and the rest never does.
@@ -298,6 +300,16 @@ function walkIf(stmt: SyntaxNode, file: string, state: WalkState, visit: Stateme
       };
     } else if (c.kind === 'main-guard') {
       armState = { ...current, mainGuard: true };
+    } else if (arm.cond) {
+      // Neither this arm nor the ones after it surely run: their bindings may or may not replace earlier ones.
+      const uncertain: EnvBranch = {
+        file,
+        line: lineOf(arm.cond),
+        condition: shortText(arm.cond),
+        production: true,
+      };
+      armState = { ...current, uncertain: current.uncertain ?? uncertain };
+      current = { ...current, uncertain: current.uncertain ?? uncertain };
     }
     if (arm.body && !walkBlock(arm.body, file, armState, visit)) allTerm = false;
   }
@@ -540,6 +552,11 @@ export function localBindings(fn: FunctionDef): Map<string, Binding[]> {
   return b;
 }
 
+/** Drops the cached local bindings of a module's functions (conditions are judged anew). */
+export function forgetLocalBindings(module: PyModule): void {
+  indexOf(module).locals = new WeakMap();
+}
+
 function addBinding(map: Map<string, Binding[]>, b: Binding): void {
   const list = map.get(b.name) ?? [];
   list.push(b);
@@ -553,7 +570,10 @@ export function collectBindings(module: PyModule, block: SyntaxNode): Map<string
   walkBlock(block, file, { mainGuard: false, fallback: false }, (stmt, state, type) => {
     // An `except ImportError:` fallback does not shadow the normal path's binding.
     if (state.fallback) return;
-    const branch = state.branch ? { branch: state.branch } : {};
+    const branch = {
+      ...(state.branch ? { branch: state.branch } : {}),
+      ...(state.uncertain ? { uncertain: state.uncertain } : {}),
+    };
     switch (type) {
       case 'expression_statement': {
         const expr = namedChildren(stmt)[0];
@@ -656,7 +676,7 @@ function recordAssignment(
   map: Map<string, Binding[]>,
   assignment: SyntaxNode,
   file: string,
-  branch: { branch?: EnvBranch },
+  branch: { branch?: EnvBranch; uncertain?: EnvBranch },
 ): void {
   const left = assignment.childForFieldName('left');
   const right = assignment.childForFieldName('right');

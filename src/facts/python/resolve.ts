@@ -10,12 +10,20 @@ import type {
   PyValue,
   Resolved,
 } from './app-model.js';
-import { type ConditionClass, classifyConditionSyntax } from './conditions.js';
-import { enclosingFunction, findModule, localBindings, walkBlock } from './modules.js';
+import { type ConditionClass, classifyConditionSyntax, useConditionClassifier } from './conditions.js';
+import {
+  collectBindings,
+  enclosingFunction,
+  findModule,
+  forgetLocalBindings,
+  localBindings,
+  walkBlock,
+} from './modules.js';
 import { lineOf, type SyntaxNode } from './parser.js';
 import {
   argumentsOf,
   binaryOperator,
+  comparisonOperators,
   dottedText,
   namedChildren,
   stringLiteral,
@@ -85,22 +93,41 @@ function moduleOf(model: AppModel, loc: Location): PyModule | undefined {
   return model.moduleByFile.get(loc.file);
 }
 
-/** Picks the binding in effect: production branches win, then the last one before `at` in the same scope. */
+/**
+ * Picks the binding in effect: production branches win, then the last one before `at` in the same scope.
+ * A last binding made under a condition unknown at analysis time (`if os.getenv("X"):`) is not taken on
+ * faith: the binding it may replace is picked, and the conditional one is returned as the alternative.
+ */
 function pickBinding(
   list: Binding[],
   atLine: number | undefined,
-): { binding: Binding; branch?: EnvBranch } | undefined {
+): { binding: Binding; branch?: EnvBranch; alternative?: Binding } | undefined {
   if (list.length === 0) return undefined;
   const live = list.filter((b) => !b.branch || b.branch.production);
   const pool = live.length > 0 ? live : list;
   const before = atLine === undefined ? pool : pool.filter((b) => b.line <= atLine);
-  const chosen = (before.length > 0 ? before : pool)[(before.length > 0 ? before : pool).length - 1];
+  const candidates = before.length > 0 ? before : pool;
+  let chosen = candidates[candidates.length - 1];
   if (!chosen) return undefined;
+  let alternative: Binding | undefined;
+  if (chosen.uncertain) {
+    const sure = candidates.findLast((b) => !b.uncertain);
+    if (sure) {
+      alternative = chosen;
+      chosen = sure;
+    }
+  }
   const branched = list.find((b) => b.branch)?.branch;
   return {
     binding: chosen,
     ...(chosen.branch ? { branch: chosen.branch } : branched ? { branch: branched } : {}),
+    ...(alternative ? { alternative } : {}),
   };
+}
+
+/** Adds the alternative binding of an uncertain choice to a resolved binding. */
+function withAlternative(r: Resolved, alternative: Binding | undefined): Resolved {
+  return alternative && r.kind === 'binding' && !r.alternative ? { ...r, alternative } : r;
 }
 
 const parameterCache = new WeakMap<FunctionDef, Set<string>>();
@@ -178,7 +205,11 @@ function resolveNameIn(
     const list = locals.get(name);
     if (list && list.length > 0) {
       const picked = pickBinding(list, innermost ? atLine : undefined);
-      if (picked) return bindingTarget(model, module, picked.binding, { ...ctx, depth: ctx.depth + 1 });
+      if (picked)
+        return withAlternative(
+          bindingTarget(model, module, picked.binding, { ...ctx, depth: ctx.depth + 1 }),
+          picked.alternative,
+        );
     }
     if (parameterNames(fn).has(name))
       return { kind: 'unknown', reason: `${name} is a parameter of ${fn.name}()` };
@@ -194,7 +225,10 @@ function resolveNameIn(
     if (memo) return memo;
     const picked = pickBinding(list, sameScope ? atLine : undefined);
     if (picked) {
-      const r = bindingTarget(model, module, picked.binding, { ...ctx, depth: ctx.depth + 1 });
+      const r = withAlternative(
+        bindingTarget(model, module, picked.binding, { ...ctx, depth: ctx.depth + 1 }),
+        picked.alternative,
+      );
       if (memoKey && r.kind !== 'unknown') moduleMemo(model).set(memoKey, r);
       return r;
     }
@@ -372,7 +406,7 @@ function classAttribute(
 }
 
 /** The expression a function returns on its first reachable `return` with a value. */
-const returnCache = new WeakMap<FunctionDef, { node: SyntaxNode | undefined }>();
+let returnCache = new WeakMap<FunctionDef, { node: SyntaxNode | undefined }>();
 
 export function returnedExpression(fn: FunctionDef): SyntaxNode | undefined {
   const cached = returnCache.get(fn);
@@ -491,9 +525,75 @@ export function callName(model: AppModel, module: PyModule, call: SyntaxNode): s
   return fn ? qualifiedName(model, module, fn) : undefined;
 }
 
-/** Classifies a condition (constant, main guard, environment test). */
-export function classifyCondition(_model: AppModel, module: PyModule, node: SyntaxNode): ConditionClass {
-  return classifyConditionSyntax(node, module.file);
+/** Conditions being evaluated on the current path: a condition met again while evaluating itself is not. */
+const evaluating = new Set<string>();
+
+/**
+ * Classifies a condition (constant, main guard, environment test). Where its value resolves, it is judged by
+ * that value: read from an env file (`.env.production` sets DEV_MODE=true) it is the production value, a
+ * module constant (`PROTECT = False`) makes it constant; a settings default counts where the syntax alone
+ * tells nothing. Otherwise the syntax decides (`settings.environment == "production"`).
+ */
+export function classifyCondition(model: AppModel, module: PyModule, node: SyntaxNode): ConditionClass {
+  const syntax = classifyConditionSyntax(node, module.file);
+  if (syntax.kind === 'const' || syntax.kind === 'main-guard') return syntax;
+  const key = `${module.file}:${node.startIndex}:${node.endIndex}`;
+  if (evaluating.has(key)) return syntax;
+  evaluating.add(key);
+  let v: PyValue;
+  try {
+    v = valueIn(model, module, node, fresh());
+  } finally {
+    evaluating.delete(key);
+  }
+  if (v.kind === 'unknown') return syntax;
+  const value = truthy(v);
+  const n = unwrap(node);
+  const base = {
+    file: module.file,
+    line: lineOf(n),
+    condition: n.text.length > 80 ? `${n.text.slice(0, 77)}...` : n.text,
+  };
+  if (v.envKey && !v.defaulted) {
+    const where = v.from ? ` in ${v.from.file}` : '';
+    return {
+      kind: 'env',
+      productionWhen: value,
+      branch: {
+        ...base,
+        condition: `${base.condition} (${v.envKey}${where} makes it ${value ? 'true' : 'false'})`,
+      },
+    };
+  }
+  if (v.envKey || v.defaulted) {
+    if (syntax.kind === 'env') return syntax;
+    return {
+      kind: 'env',
+      productionWhen: value,
+      branch: {
+        ...base,
+        condition: `${base.condition} (the default of ${v.envKey ?? 'a setting'} makes it ${value ? 'true' : 'false'})`,
+      },
+    };
+  }
+  return { kind: 'const', value };
+}
+
+/**
+ * Once settings and env files are known, conditions are judged by their values: every later statement walk
+ * of the model's trees uses classifyCondition, and module-level bindings are collected again with it.
+ */
+export function refineConditions(model: AppModel): void {
+  for (const m of model.modules) useConditionClassifier(m.tree, (node) => classifyCondition(model, m, node));
+  const rebound = model.modules.map((m) => collectBindings(m, m.tree.rootNode));
+  model.modules.forEach((m, i) => {
+    m.bindings = rebound[i] ?? m.bindings;
+    forgetLocalBindings(m);
+  });
+  memos.delete(model);
+  qualifiedMemo.delete(model);
+  returnCache = new WeakMap();
+  mutationCache = new WeakMap();
 }
 
 /** Every string in a value (a string, or the strings of a list). */
@@ -578,10 +678,18 @@ function valueIn(model: AppModel, module: PyModule, node: SyntaxNode, ctx: Ctx):
       return subscriptValue(model, module, n, next);
     case 'call':
       return callValue(model, module, n, next);
+    case 'not_operator': {
+      const arg = n.childForFieldName('argument');
+      const v = arg ? valueIn(model, module, arg, next) : unknown('operand', n);
+      if (v.kind === 'unknown') return v;
+      return withMeta(withMeta({ kind: 'bool', value: !truthy(v), node: n }, envMeta(v)), { from: here });
+    }
+    case 'comparison_operator':
+      return comparisonValue(model, module, n, next, here);
     case 'conditional_expression': {
       const [a, cond, b] = namedChildren(n);
       if (!a || !cond || !b) return unknown('conditional expression', n);
-      const c = classifyConditionSyntax(cond, module.file);
+      const c = classifyCondition(model, module, cond);
       if (c.kind === 'const') return valueIn(model, module, c.value ? a : b, next);
       if (c.kind === 'env') {
         const branch: EnvBranch = { ...c.branch, production: true };
@@ -613,12 +721,10 @@ function valueIn(model: AppModel, module: PyModule, node: SyntaxNode, ctx: Ctx):
       const right = n.childForFieldName('right');
       if (!left || !right) return unknown('boolean expression', n);
       const l = valueIn(model, module, left, next);
-      if (op === 'or') {
-        if (l.kind === 'unknown') return l;
-        return truthy(l) ? l : valueIn(model, module, right, next);
-      }
       if (l.kind === 'unknown') return l;
-      return truthy(l) ? valueIn(model, module, right, next) : l;
+      // The operand that decides carries where the other one came from (`DEBUG and settings.x`).
+      if (op === 'or') return truthy(l) ? l : withMeta(valueIn(model, module, right, next), envMeta(l));
+      return truthy(l) ? withMeta(valueIn(model, module, right, next), envMeta(l)) : l;
     }
     case 'list_comprehension':
     case 'generator_expression':
@@ -630,6 +736,81 @@ function valueIn(model: AppModel, module: PyModule, node: SyntaxNode, ctx: Ctx):
     default:
       return unknown(`a ${type.replace(/_/g, ' ')}`, n);
   }
+}
+
+/** Where an env-derived value came from, for a value computed from it (an env file beats a default). */
+function envMeta(...vs: PyValue[]): Partial<Pick<PyValue, 'from' | 'envKey' | 'defaulted' | 'conditional'>> {
+  const read = vs.find((v) => v.envKey && !v.defaulted) ?? vs.find((v) => v.envKey || v.defaulted);
+  const conditional = vs.find((v) => v.conditional)?.conditional;
+  return {
+    ...(read?.envKey ? { envKey: read.envKey } : {}),
+    ...(read?.envKey && read.from ? { from: read.from } : {}),
+    ...(read?.defaulted ? { defaulted: true } : {}),
+    ...(conditional ? { conditional } : {}),
+  };
+}
+
+/** `a == b`, `a != b`, `a in (...)`, `a is None`, number ordering: one operator, resolved operands. */
+function comparisonValue(
+  model: AppModel,
+  module: PyModule,
+  n: SyntaxNode,
+  ctx: Ctx,
+  here: Location,
+): PyValue {
+  const ops = comparisonOperators(n);
+  const operands = namedChildren(n);
+  if (ops.length !== 1 || operands.length !== 2) return unknown('a chained comparison', n);
+  const [an, bn] = operands as [SyntaxNode, SyntaxNode];
+  const a = valueIn(model, module, an, ctx);
+  if (a.kind === 'unknown') return a;
+  const b = valueIn(model, module, bn, ctx);
+  if (b.kind === 'unknown') return b;
+  let result: boolean | undefined;
+  switch (ops[0]) {
+    case '==':
+    case '!=':
+      result = equalValues(a, b) === (ops[0] === '==');
+      break;
+    case 'in':
+    case 'not in': {
+      let found: boolean | undefined;
+      if (b.kind === 'list') found = b.items.some((x) => equalValues(a, x));
+      else if (b.kind === 'string' && a.kind === 'string') found = b.value.includes(a.value);
+      if (found !== undefined) result = found === (ops[0] === 'in');
+      break;
+    }
+    case 'is':
+    case 'is not':
+      if (a.kind === 'none' || b.kind === 'none')
+        result = (a.kind === 'none' && b.kind === 'none') === (ops[0] === 'is');
+      break;
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      if (a.kind === 'number' && b.kind === 'number') {
+        const op = ops[0];
+        result =
+          op === '<'
+            ? a.value < b.value
+            : op === '<='
+              ? a.value <= b.value
+              : op === '>'
+                ? a.value > b.value
+                : a.value >= b.value;
+      }
+      break;
+  }
+  if (result === undefined) return unknown(`a comparison with ${ops[0]} that could not be evaluated`, n);
+  return withMeta(withMeta({ kind: 'bool', value: result, node: n }, envMeta(a, b)), { from: here });
+}
+
+/** Python equality of two resolved values (`True == 1` aside: different kinds are unequal). */
+function equalValues(a: PyValue, b: PyValue): boolean {
+  if (a.kind === 'bool' && b.kind === 'number') return Number(a.value) === b.value;
+  if (a.kind === 'number' && b.kind === 'bool') return a.value === Number(b.value);
+  return sameValue(a, b);
 }
 
 function sameValue(a: PyValue, b: PyValue): boolean {
@@ -685,13 +866,157 @@ function fstringValue(model: AppModel, module: PyModule, n: SyntaxNode, ctx: Ctx
   return { kind: 'string', value: out, from: here, node: n };
 }
 
+/** A module-level statement that changes a list in place: `x += [...]`, `x.append(...)`. */
+interface Mutation {
+  name: string;
+  /** `+=`, or the list method called. */
+  op: string;
+  args: SyntaxNode[];
+  node: SyntaxNode;
+  line: number;
+  uncertain: boolean;
+}
+
+let mutationCache = new WeakMap<PyModule, Map<string, Mutation[]>>();
+
+const LIST_METHODS = new Set([
+  'append',
+  'extend',
+  'insert',
+  'remove',
+  'clear',
+  'pop',
+  'add',
+  'update',
+  'discard',
+]);
+
+function moduleMutations(module: PyModule): Map<string, Mutation[]> {
+  const cached = mutationCache.get(module);
+  if (cached) return cached;
+  const out = new Map<string, Mutation[]>();
+  mutationCache.set(module, out);
+  const add = (m: Mutation) => {
+    const list = out.get(m.name) ?? [];
+    list.push(m);
+    out.set(m.name, list);
+  };
+  walkBlock(module.tree.rootNode, module.file, { mainGuard: false, fallback: false }, (stmt, state, type) => {
+    if (type !== 'expression_statement' || state.fallback || state.branch?.production === false) return;
+    const expr = namedChildren(stmt)[0];
+    const uncertain = state.uncertain !== undefined;
+    if (expr?.type === 'augmented_assignment') {
+      const left = expr.childForFieldName('left');
+      const right = expr.childForFieldName('right');
+      const op = expr.childForFieldName('operator')?.text ?? binaryOperator(expr) ?? '';
+      if (left?.type === 'identifier' && right)
+        add({ name: left.text, op, args: [right], node: expr, line: lineOf(expr), uncertain });
+      return;
+    }
+    if (expr?.type !== 'call') return;
+    const fn = expr.childForFieldName('function');
+    const obj = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+    if (obj?.type !== 'identifier' || !method || !LIST_METHODS.has(method)) return;
+    const args = namedChildren(expr.childForFieldName('arguments') ?? expr).filter(
+      (c) => c.type !== 'comment',
+    );
+    add({ name: obj.text, op: method, args, node: expr, line: lineOf(expr), uncertain });
+  });
+  return out;
+}
+
+/**
+ * Applies the module-level in-place changes of a list (`origins += ["*"]`, `origins.append(...)`) made
+ * after its binding and, for a module-level use, before that use. A change that cannot be followed makes
+ * the value unknown rather than the literal it started as.
+ */
+function mutatedValue(
+  model: AppModel,
+  module: PyModule,
+  binding: Binding,
+  start: PyValue,
+  use: SyntaxNode,
+  ctx: Ctx,
+): PyValue {
+  const all = moduleMutations(module).get(binding.name);
+  if (!all || binding.kind !== 'assign') return start;
+  const bindings = module.bindings.get(binding.name) ?? [];
+  const useAtModule = use.tree === module.tree && !enclosingFunction(module, use);
+  let v = start;
+  for (const m of all) {
+    if (m.line < binding.line || (m.line === binding.line && m.node.startIndex < binding.value.startIndex))
+      continue;
+    if (useAtModule && m.node.startIndex >= use.startIndex) continue;
+    // The change applies to the binding in effect where it is made.
+    const owner = bindings.filter((b) => b.line <= m.line).pop();
+    if (owner !== binding) continue;
+    if (v.kind === 'unknown') return v;
+    const fail = (what: string) =>
+      unknown(
+        `${binding.name} is changed at line ${m.line} (${what}) in a way that could not be followed`,
+        use,
+      );
+    const arg = m.args[0];
+    const argValue = arg ? valueIn(model, module, arg, ctx) : undefined;
+    if (m.op === '+=' && v.kind === 'string' && argValue?.kind === 'string') {
+      v = { ...v, value: v.value + argValue.value };
+      continue;
+    }
+    if (v.kind !== 'list') return fail(m.op);
+    switch (m.op) {
+      case '+=':
+      case 'extend':
+      case 'update':
+        if (argValue?.kind !== 'list') return fail(m.op);
+        v = { ...v, items: [...v.items, ...argValue.items] };
+        break;
+      case 'append':
+      case 'add':
+        if (!argValue) return fail(m.op);
+        v = { ...v, items: [...v.items, argValue] };
+        break;
+      case 'insert': {
+        const idx = arg ? valueIn(model, module, arg, ctx) : undefined;
+        const item = m.args[1] ? valueIn(model, module, m.args[1], ctx) : undefined;
+        if (idx?.kind !== 'number' || !item) return fail(m.op);
+        const items = [...v.items];
+        items.splice(idx.value < 0 ? Math.max(0, items.length + idx.value) : idx.value, 0, item);
+        v = { ...v, items };
+        break;
+      }
+      case 'remove':
+      case 'discard': {
+        // A removal under a runtime condition may not happen: the value keeps the item.
+        if (m.uncertain) break;
+        if (!argValue || argValue.kind === 'unknown') return fail(m.op);
+        const i = v.items.findIndex((x) => sameValue(x, argValue));
+        if (i !== -1) v = { ...v, items: v.items.filter((_, j) => j !== i) };
+        break;
+      }
+      default:
+        return fail(m.op);
+    }
+  }
+  return v;
+}
+
 function referenceValue(model: AppModel, module: PyModule, n: SyntaxNode, ctx: Ctx): PyValue {
   const r = resolveExprIn(model, module, n, ctx);
   switch (r.kind) {
     case 'binding': {
       if (r.binding.kind !== 'assign') return unknown(`${r.binding.name} is an import`, n);
       const bm = moduleOf(model, r.binding) ?? r.module;
-      const v = valueIn(model, bm, r.binding.value, ctx);
+      let v = valueIn(model, bm, r.binding.value, ctx);
+      if (r.alternative?.kind === 'assign' && r.alternative.uncertain && v.kind !== 'unknown') {
+        const alt = valueIn(model, moduleOf(model, r.alternative) ?? r.module, r.alternative.value, ctx);
+        if (!sameValue(v, alt))
+          return unknown(
+            `${r.binding.name} depends on the condition ${r.alternative.uncertain.condition} (line ${r.alternative.uncertain.line}), unknown before run time`,
+            n,
+          );
+      }
+      if (!enclosingFunction(bm, r.binding.value)) v = mutatedValue(model, bm, r.binding, v, n, ctx);
       const all =
         (enclosingFunction(bm, r.binding.value) ? undefined : bm.bindings.get(r.binding.name)) ?? [];
       const branched = r.binding.branch ?? all.find((b) => b.branch)?.branch;
@@ -759,6 +1084,24 @@ function callValue(model: AppModel, module: PyModule, n: SyntaxNode, ctx: Ctx): 
   if (fnUnwrapped.type === 'attribute') {
     const method = fnUnwrapped.childForFieldName('attribute')?.text ?? '';
     const objNode = fnUnwrapped.childForFieldName('object');
+    if (objNode && ['replace', 'startswith', 'endswith'].includes(method)) {
+      const obj = valueIn(model, module, objNode, ctx);
+      if (obj.kind === 'unknown') return obj;
+      if (obj.kind !== 'string') return unknown(`${method}() of a non-string`, n);
+      const parts = args.map((a) => valueIn(model, module, a, ctx));
+      const strs = parts.map((p) => (p.kind === 'string' ? p.value : undefined));
+      if (method === 'replace') {
+        const [from, to] = strs;
+        if (parts.length !== 2 || from === undefined || to === undefined)
+          return unknown('replace() with arguments that could not be resolved', n);
+        return withMeta({ kind: 'string', value: obj.value.split(from).join(to), node: n }, envMeta(obj));
+      }
+      const [affix] = strs;
+      if (parts.length !== 1 || affix === undefined)
+        return unknown(`${method}() with a computed argument`, n);
+      const hit = method === 'startswith' ? obj.value.startsWith(affix) : obj.value.endsWith(affix);
+      return withMeta({ kind: 'bool', value: hit, node: n }, envMeta(obj));
+    }
     if (objNode && ['split', 'strip', 'lower', 'upper', 'rstrip', 'lstrip'].includes(method)) {
       const obj = valueIn(model, module, objNode, ctx);
       if (obj.kind === 'unknown') return obj;
