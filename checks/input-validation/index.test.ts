@@ -126,6 +126,20 @@ testCheck(check, {
       ),
     },
     {
+      name: 'psycopg sql.SQL(...).format(sql.Identifier(...)), directly and through a variable; execute() of a task runner',
+      files: handler(
+        'orders_for(symbol: str)',
+        [
+          'cur.execute(sql.SQL("SELECT * FROM {} WHERE symbol = %s").format(sql.Identifier(symbol)), (symbol,))',
+          'q = sql.SQL("SELECT * FROM {tbl}").format(tbl=sql.Identifier(symbol))',
+          'cur.execute(q)',
+          'task_runner.execute(f"job-{symbol}")',
+          'return cur.fetchall()',
+        ],
+        ['from psycopg import sql', 'from db import cur, task_runner'],
+      ),
+    },
+    {
       name: "a hardcoded DSN password is the database check's, SQL in tests is not production",
       files: {
         ...handler(
@@ -175,6 +189,33 @@ testCheck(check, {
         { rule: 'input-validation/field-regex', line: 7 },
         { rule: 'input-validation/field-regex', line: 10 },
       ],
+    },
+    {
+      name: 'Field(pattern=) on pydantic 1, which ignores pattern=; a runner named like a cursor still counts',
+      files: {
+        'requirements.txt': 'pydantic==1.10.4\n',
+        'models.py': [
+          'from pydantic import BaseModel, Field',
+          '',
+          '',
+          'class TradingOrderRequest(BaseModel):',
+          '    symbol: str = Field(..., pattern="^[A-Z]{1,12}$")',
+          '    side: str = Field(..., pattern="^(BUY|SELL)$", max_length=4)',
+          '    quantity: int = Field(..., gt=0, le=10000)',
+          '',
+        ].join('\n'),
+        'main.py': ORDERS_ROUTE,
+        'jobs.py': 'def run(db_session, name):\n    db_session.execute(f"job {name}")\n',
+      },
+      findings: [
+        { rule: 'input-validation/unconstrained-field', file: 'models.py', line: 5 },
+        { rule: 'input-validation/sql-string-built', file: 'jobs.py', line: 2 },
+      ],
+      verify: (result) => {
+        const msg = result.checks[0]?.findings.find((f) => f.file === 'models.py')?.message ?? '';
+        expect(msg).toContain('ignores pattern=');
+        expect(msg).toContain('regex=');
+      },
     },
     {
       name: 'unbounded quantity and unconstrained symbol in the order body',

@@ -2,6 +2,7 @@
 import {
   type AppModel,
   appModel,
+  creationCall,
   defineCheck,
   type FindingInput,
   type FunctionDef,
@@ -11,6 +12,7 @@ import {
   type PydanticField,
   type PydanticModel,
   type PyModule,
+  qualifiedName,
   type Route,
   resolveExpression,
   type SqlCall,
@@ -33,6 +35,16 @@ const PLAIN_TEXT = new Set(['str']);
 const WRAPPERS = new Set(['Optional', 'typing.Optional', 'Union', 'typing.Union', 'None']);
 /** Callees that take SQL text as their argument whatever it looks like. */
 const SQL_SINKS = new Set(['execute', 'executemany', 'executescript', 'exec_driver_sql', 'text']);
+/** Method names other libraries use too (`task_runner.execute(...)`): SQL only on a database receiver. */
+const GENERIC_SINKS = new Set(['execute', 'executemany', 'executescript']);
+/** Libraries whose objects run SQL. */
+const DB_LIBRARIES =
+  /^(?:sqlalchemy|sqlmodel|psycopg|psycopg2|psycopg_pool|asyncpg|sqlite3|aiosqlite|pymysql|MySQLdb|aiomysql|aiopg|databases|duckdb|pyodbc|cx_Oracle|oracledb)(?:\.|$)/;
+/** Receiver names that say "database": `cur`, `conn`, `session`, `db`, `self.engine`, `conn.cursor()`. */
+const DB_RECEIVER =
+  /(?:^|_)(?:cur|cursor|conn|connection|con|db|database|session|sess|engine|tx|transaction|pool)s?$/i;
+/** psycopg's safe composition: `sql.SQL("... {} ...").format(sql.Identifier(t))`. */
+const PSYCOPG_SQL = /^psycopg2?\.sql\.(?:SQL|Composed)$/;
 
 export default defineCheck({
   meta: {
@@ -270,7 +282,21 @@ function checkFields(
     } else if (text.has(name)) {
       const kind = fieldKind(model, pm.class.module, f);
       if (kind !== 'text') continue;
-      if (TEXT_BOUNDS.some((b) => f.constraints.has(b))) continue;
+      const bounds = TEXT_BOUNDS.filter((b) => f.constraints.has(b));
+      // pydantic 1 reads regex=; it ignores pattern= as an unknown extra, so the field stays unconstrained.
+      const ignored = model.pydanticVersion.major === 1 && bounds.length === 1 && bounds[0] === 'pattern';
+      if (bounds.length > 0 && !ignored) continue;
+      if (ignored) {
+        const p = f.constraints.get('pattern');
+        out.push({
+          rule: 'unconstrained-field',
+          file: p?.file ?? f.file,
+          line: p?.line ?? f.line,
+          message: `${pm.name}.${f.name}: pydantic 1${pydanticWhere(model)} ignores pattern= (it reads regex=), so any text is accepted: use regex= or upgrade to pydantic 2`,
+          evidence: `${pm.name}.${f.name} text pattern-ignored`,
+        });
+        continue;
+      }
       out.push({
         rule: 'unconstrained-field',
         file: f.file,
@@ -354,6 +380,15 @@ function checkPydanticVersion(model: AppModel, out: FindingInput[]): void {
   }
 }
 
+function pydanticWhere(model: AppModel): string {
+  const v = model.pydanticVersion;
+  return v.location
+    ? ` (${v.location.file}:${v.location.line})`
+    : v.source === 'imports'
+      ? ' (as the imports show)'
+      : '';
+}
+
 function versionLabel(spec: string | undefined): string {
   if (!spec) return 'pydantic 2';
   return /^[<>=!~^]/.test(spec) ? `pydantic${spec}` : `pydantic ${spec}`;
@@ -375,6 +410,9 @@ function checkSql(model: AppModel, out: FindingInput[]): void {
     const how = HOW[call.string.kind];
     if (!how) continue;
     if (!SQL_SINKS.has(call.callee) && !call.string.looksLikeSql) continue;
+    if (GENERIC_SINKS.has(call.callee) && !call.string.looksLikeSql && !databaseReceiver(model, call))
+      continue;
+    if (call.string.kind === 'format' && psycopgComposition(model, call)) continue;
     const key = `${call.string.location.file}:${call.string.node.startIndex}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -387,6 +425,35 @@ function checkSql(model: AppModel, out: FindingInput[]): void {
       evidence: `${call.calleeText} ${call.string.kind} ${call.string.node.text.replace(/\s+/g, ' ').slice(0, 120)}`,
     });
   }
+}
+
+/** The receiver of `x.execute(...)` is a database object: created by a DB library, or named like one. */
+function databaseReceiver(model: AppModel, call: SqlCall): boolean {
+  const fn = call.node.childForFieldName('function');
+  const obj = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+  if (!obj) return false;
+  const q = qualifiedName(model, call.module, obj);
+  if (q && DB_LIBRARIES.test(q)) return true;
+  const created = creationCall(model, call.module, obj);
+  const cf = created?.call.childForFieldName('function');
+  const made = created && cf ? qualifiedName(model, created.module, cf) : undefined;
+  if (made && DB_LIBRARIES.test(made)) return true;
+  // `conn.cursor().execute(...)`, `self.db.execute(...)`: the last name of the receiver.
+  let last: SyntaxNode | null = obj;
+  while (last?.type === 'call') last = last.childForFieldName('function');
+  const name = last?.type === 'attribute' ? last.childForFieldName('attribute')?.text : last?.text;
+  return name !== undefined && DB_RECEIVER.test(name);
+}
+
+/** `sql.SQL("...{}...").format(sql.Identifier(t))`: psycopg quotes what it composes. */
+function psycopgComposition(model: AppModel, call: SqlCall): boolean {
+  const n = call.string.node;
+  const module = model.moduleByFile.get(call.string.location.file) ?? call.module;
+  const fn = n.type === 'call' ? n.childForFieldName('function') : undefined;
+  const obj = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+  const callee = obj?.type === 'call' ? obj.childForFieldName('function') : undefined;
+  const q = callee ? qualifiedName(model, module, callee) : undefined;
+  return q !== undefined && PSYCOPG_SQL.test(q);
 }
 
 function sqlMessage(call: SqlCall, how: string): string {
