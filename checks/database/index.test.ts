@@ -492,6 +492,22 @@ testCheck(check, {
       name: 'a library without FastAPI or SQLAlchemy',
       files: { 'lib/signal.py': 'DSN = "postgresql://x:y@db/z"\ndef get(x):\n    return x\n' },
     },
+    {
+      name: 'an ETL script with an engine and no FastAPI app',
+      files: {
+        'etl.py':
+          'from sqlalchemy import create_engine\n\nengine = create_engine("postgresql://etl@db/trading", echo=True)\n',
+      },
+      verify: (result) => expect(result.checks[0]?.skipReason).toContain('no FastAPI application'),
+    },
+    {
+      name: 'a package with only an APIRouter and an engine: no app',
+      files: {
+        'pkg/routes.py':
+          'from fastapi import APIRouter\nfrom sqlalchemy import create_engine\n\nrouter = APIRouter()\nengine = create_engine("postgresql://u@db/x")\n',
+      },
+      verify: (result) => expect(result.checks[0]?.skipReason).toContain('no FastAPI application'),
+    },
   ],
 });
 

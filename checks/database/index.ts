@@ -14,6 +14,7 @@ import {
   isTestFile,
   type Location,
   lineOf,
+  NO_FASTAPI_APP,
   namedChildren,
   type PyModule,
   type PyValue,
@@ -145,10 +146,8 @@ export default defineCheck({
 
   async run(ctx) {
     const model = await ctx.fact(appModel);
-    const usesSqlAlchemy = model.engines.length > 0 || model.modules.some(importsSqlAlchemy);
-    if (!model.hasFastApi && !usesSqlAlchemy) {
-      return skip('not-applicable', 'no Python source uses FastAPI or SQLAlchemy');
-    }
+    // The database of a FastAPI service: scripts and libraries without an app are not what this audits.
+    if (!model.hasFastApi) return skip('not-applicable', NO_FASTAPI_APP);
     const composeSet = await ctx.fact(composeProjectsFact);
     const compose = await composeDatabases(composeSet, (file, line) => readLine(ctx, file, line));
     const out = new Findings();
@@ -183,20 +182,6 @@ class Findings {
     this.seen.add(key);
     this.list.push(f);
   }
-}
-
-function importsSqlAlchemy(m: PyModule): boolean {
-  for (const list of m.bindings.values()) {
-    for (const b of list) {
-      if (
-        (b.kind === 'import-from' || b.kind === 'import-module') &&
-        /^(sqlalchemy|sqlmodel)(\.|$)/.test(b.module)
-      ) {
-        return true;
-      }
-    }
-  }
-  return false;
 }
 
 function where(loc: Location): string {
