@@ -311,6 +311,50 @@ testCheck(check, {
       findings: [{ rule: 'database/tls-missing', file: '.env.production', line: 2 }],
     },
     {
+      name: 'asyncpg sslmode in a built URL: an f-string with unresolved parts, and .replace() of the settings URL',
+      files: settingsApp('postgresql://trader@db.example.net/trading?sslmode=require', 'pool_pre_ping=True', {
+        'app/async_db.py': [
+          'import os',
+          'from sqlalchemy.ext.asyncio import create_async_engine',
+          '',
+          'from app.settings import settings',
+          '',
+          'URL = f"postgresql+asyncpg://{os.environ[\'DB_HOST\']}/trading?sslmode=require"',
+          'engine = create_async_engine(URL, pool_pre_ping=True)',
+          'engine2 = create_async_engine(',
+          '    settings.database_url.replace("postgresql://", "postgresql+asyncpg://"), pool_pre_ping=True',
+          ')',
+          '',
+        ].join('\n'),
+      }),
+      findings: [
+        { rule: 'database/asyncpg-sslmode', file: 'app/async_db.py', line: 6 },
+        { rule: 'database/asyncpg-sslmode', file: 'app/settings.py', line: 5 },
+        { rule: 'database/tls-unverified', file: 'app/settings.py', line: 5 },
+      ],
+    },
+    {
+      name: 'engine options passed as **kwargs: a dict(...) through a name and a dict literal',
+      files: {
+        'main.py': [
+          'from fastapi import FastAPI',
+          'from sqlalchemy import create_engine',
+          '',
+          'URL = "postgresql://trader@db.example.net/trading?sslmode=verify-full"',
+          'kw = dict(echo=True, pool_pre_ping=True)',
+          'engine = create_engine(URL, **kw)',
+          'engine2 = create_engine(URL, **{"echo": "debug", "pool_pre_ping": False})',
+          'app = FastAPI()',
+          '',
+        ].join('\n'),
+      },
+      findings: [
+        { rule: 'database/echo-enabled', file: 'main.py', line: 5 },
+        { rule: 'database/echo-enabled', file: 'main.py', line: 7 },
+        { rule: 'database/pool-pre-ping', file: 'main.py', line: 7 },
+      ],
+    },
+    {
       name: 'asyncpg with ?sslmode= (the guide) crashes',
       files: {
         'main.py': [

@@ -12,6 +12,8 @@ import {
   type EngineCall,
   type FindingInput,
   isTestFile,
+  type KeywordArgument,
+  keywordArguments,
   type Location,
   lineOf,
   NO_FASTAPI_APP,
@@ -172,6 +174,32 @@ export default defineCheck({
   },
 });
 
+const ASYNCPG_SSLMODE = /^postgres(?:ql)?\+asyncpg:\/\/[^?]*\?(?:.*&)?sslmode=/i;
+
+/** The written text of an f-string URL (through plain names), interpolations shown as `{...}`. */
+function fstringSkeleton(
+  model: AppModel,
+  module: PyModule,
+  node: SyntaxNode,
+  depth: number,
+): { text: string; file: string; line: number } | undefined {
+  const n = unwrap(node);
+  if (depth > 5) return undefined;
+  if (n.type === 'identifier' || n.type === 'attribute') {
+    const r = resolveExpression(model, module, n);
+    if (r.kind === 'binding' && r.binding.kind === 'assign' && !r.alternative)
+      return fstringSkeleton(model, r.module, r.binding.value, depth + 1);
+    return undefined;
+  }
+  if (n.type !== 'string') return undefined;
+  let text = '';
+  for (const c of namedChildren(n)) {
+    if (c.type === 'string_content') text += c.text;
+    else if (c.type === 'interpolation') text += '{...}';
+  }
+  return { text, file: module.file, line: lineOf(n) };
+}
+
 /** Findings with duplicates (same rule, file and line) dropped. */
 class Findings {
   readonly list: FindingInput[] = [];
@@ -206,9 +234,13 @@ function checkEngine(
   out: Findings,
 ): void {
   const call = `${engine.function}() at ${where(engine)}`;
-  const echo = engine.kwargs.get('echo');
-  if (echo) {
-    const v = resolveValue(model, engine.module, echo.value);
+  // `create_engine(url, **ENGINE_OPTIONS)`: the options of a dict literal or dict(...) count as keywords.
+  const keywords = keywordArguments(model, engine.module, engine.node, engine.kwargs);
+  const kwargs = keywords.kwargs;
+  const echoArg = kwargs.get('echo');
+  const echo = echoArg?.kw;
+  if (echoArg && echo) {
+    const v = resolveValue(model, echoArg.module, echo.value);
     const on = echoValue(v);
     if (on === undefined) {
       out.add({
@@ -241,6 +273,18 @@ function checkEngine(
   }
   const urlValue = resolveValue(model, engine.module, engine.url);
   if (urlValue.kind !== 'string') {
+    // `f"postgresql+asyncpg://{host}/db?sslmode=require"`: the written parts alone show the crash.
+    const partial = fstringSkeleton(model, engine.module, engine.url, 0);
+    if (partial && ASYNCPG_SSLMODE.test(partial.text)) {
+      out.add({
+        rule: 'asyncpg-sslmode',
+        file: partial.file,
+        line: partial.line,
+        message: `${partial.text.replace(/\/\/[^@/]*@/, '//***@')}, used by ${call}: asyncpg does not accept sslmode (connect() got an unexpected keyword argument 'sslmode')`,
+        evidence: `asyncpg sslmode ${partial.text}`,
+      });
+      return;
+    }
     out.add({
       rule: 'unresolved',
       file: engine.file,
@@ -257,9 +301,11 @@ function checkEngine(
   const secrets = url.password ? [url.password] : [];
 
   if (isServerDatabase(url)) {
-    const prePing = engine.kwargs.get('pool_pre_ping');
-    const pre = prePing ? resolveValue(model, engine.module, prePing.value) : undefined;
-    if (!pre || (pre.kind === 'bool' && !pre.value)) {
+    const preArg = kwargs.get('pool_pre_ping');
+    const prePing = preArg?.kw;
+    const pre = preArg && prePing ? resolveValue(model, preArg.module, prePing.value) : undefined;
+    // Options hidden in a `**splat` that did not resolve may set it: no finding on a guess.
+    if ((!pre && !keywords.opaque) || (pre?.kind === 'bool' && !pre.value)) {
       out.add({
         rule: 'pool-pre-ping',
         file: prePing?.file ?? engine.file,
@@ -269,13 +315,11 @@ function checkEngine(
       });
     }
   }
-  if (url.dialect !== 'postgresql' || isLocalOnly(url)) return;
-
-  const connectArgs = readConnectArgs(model, engine, urlValue);
+  if (url.dialect !== 'postgresql') return;
   const shown = maskUrl(url.raw);
   const base = { file: urlAt.file, line: urlAt.line, secrets };
   const used = `${shown}${origin(urlValue, engine)}, used by ${call}`;
-
+  // A crash at the first connection, whatever the host.
   if (url.driver === 'asyncpg' && url.query.has('sslmode')) {
     out.add({
       ...base,
@@ -285,6 +329,9 @@ function checkEngine(
     });
     return;
   }
+  if (isLocalOnly(url)) return;
+
+  const connectArgs = readConnectArgs(model, kwargs.get('connect_args'), urlValue);
   if (connectArgs.kind === 'unknown') {
     out.add({
       ...base,
@@ -426,10 +473,14 @@ type ConnectArgs =
   | { kind: 'known'; ssl?: TlsSetting; sslmode?: TlsSetting }
   | { kind: 'unknown'; reason: string };
 
-function readConnectArgs(model: AppModel, engine: EngineCall, urlValue: PyValue): ConnectArgs {
-  const kw = engine.kwargs.get('connect_args');
-  if (!kw) return { kind: 'known' };
-  const dict = dictNode(model, engine.module, kw.value, urlValue);
+function readConnectArgs(
+  model: AppModel,
+  arg: { kw: KeywordArgument; module: PyModule } | undefined,
+  urlValue: PyValue,
+): ConnectArgs {
+  if (!arg) return { kind: 'known' };
+  const kw = arg.kw;
+  const dict = dictNode(model, arg.module, kw.value, urlValue);
   if (!dict) return { kind: 'unknown', reason: `${kw.value.text.slice(0, 60)} is not a dict literal` };
   const out: ConnectArgs = { kind: 'known' };
   for (const pair of namedChildren(dict.node)) {

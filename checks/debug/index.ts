@@ -4,25 +4,19 @@ import {
   type AppModel,
   apiKeyDependencies,
   appModel,
-  classifyCondition,
   configuredAuthDependencies,
   defineCheck,
   type EntryPoint,
   type FindingInput,
   type KeywordArgument,
-  lineOf,
+  keywordArguments,
   NO_FASTAPI_APP,
-  namedChildren,
   type PyModule,
   type PyValue,
-  resolveExpression,
   resolveValue,
   routeRequires,
-  type SyntaxNode,
   servedRoutes,
   skip,
-  stringLiteral,
-  unwrap,
 } from '../../src/index.js';
 
 const SERVERS = new Set(['uvicorn', 'gunicorn', 'hypercorn', 'fastapi']);
@@ -38,63 +32,7 @@ function appKwargs(
   model: AppModel,
   app: AppInstance,
 ): { kwargs: Map<string, { kw: KeywordArgument; module: PyModule }>; opaque?: string } {
-  const kwargs = new Map<string, { kw: KeywordArgument; module: PyModule }>();
-  for (const [k, kw] of app.kwargs) kwargs.set(k, { kw, module: app.module });
-  const list = app.call.childForFieldName('arguments');
-  let opaque: string | undefined;
-  for (const arg of list ? namedChildren(list) : []) {
-    if (arg.type !== 'dictionary_splat') continue;
-    const inner = namedChildren(arg)[0];
-    const dict = inner ? dictionaryOf(model, app.module, inner, 0) : undefined;
-    if (!dict) {
-      opaque = arg.text;
-      continue;
-    }
-    for (const [k, v] of dict.pairs) {
-      if (!app.kwargs.has(k))
-        kwargs.set(k, {
-          kw: { name: k, value: v, file: dict.module.file, line: lineOf(v) },
-          module: dict.module,
-        });
-    }
-  }
-  return opaque ? { kwargs, opaque } : { kwargs };
-}
-
-function dictionaryOf(
-  model: AppModel,
-  module: PyModule,
-  node: SyntaxNode,
-  depth: number,
-): { pairs: Map<string, SyntaxNode>; module: PyModule } | undefined {
-  if (depth > 5) return undefined;
-  const n = unwrap(node);
-  if (n.type === 'dictionary') {
-    const pairs = new Map<string, SyntaxNode>();
-    for (const p of namedChildren(n)) {
-      if (p.type !== 'pair') return undefined;
-      const k = p.childForFieldName('key');
-      const v = p.childForFieldName('value');
-      const key = k ? stringLiteral(k) : undefined;
-      if (key === undefined || !v) return undefined;
-      pairs.set(key, v);
-    }
-    return { pairs, module };
-  }
-  if (n.type === 'conditional_expression') {
-    const [a, cond, b] = namedChildren(n);
-    if (!a || !cond || !b) return undefined;
-    const c = classifyCondition(model, module, cond);
-    if (c.kind === 'const') return dictionaryOf(model, module, c.value ? a : b, depth + 1);
-    if (c.kind === 'env') return dictionaryOf(model, module, c.productionWhen ? a : b, depth + 1);
-    return undefined;
-  }
-  if (n.type === 'identifier' || n.type === 'attribute') {
-    const r = resolveExpression(model, module, n);
-    if (r.kind === 'binding' && r.binding.kind === 'assign')
-      return dictionaryOf(model, r.module, r.binding.value, depth + 1);
-  }
-  return undefined;
+  return keywordArguments(model, app.module, app.call, app.kwargs);
 }
 
 function isOff(v: PyValue): boolean {

@@ -22,6 +22,7 @@ export {
   canonicalName,
   classifyCondition,
   creationCall,
+  keywordArguments,
   lookupEnv,
   qualifiedName,
   resolveExpression,

@@ -4,6 +4,7 @@ import type {
   Binding,
   EnvBranch,
   FunctionDef,
+  KeywordArgument,
   Location,
   PydanticModel,
   PyModule,
@@ -1398,4 +1399,85 @@ export function settingsFieldValue(
     };
   }
   return withMeta(valueIn(model, module, defNode, ctx), { defaulted: true, envKey: envName });
+}
+
+/**
+ * The keyword arguments of a call, `**kwargs` included where they resolve to a dictionary literal or a
+ * `dict(...)` call (through names and environment conditionals); `opaque` names a splat that did not.
+ * Explicit keywords win over splatted ones.
+ */
+export function keywordArguments(
+  model: AppModel,
+  module: PyModule,
+  call: SyntaxNode,
+  explicit: Map<string, KeywordArgument> = argumentsOf(call, module.file).kwargs,
+): { kwargs: Map<string, { kw: KeywordArgument; module: PyModule }>; opaque?: string } {
+  const kwargs = new Map<string, { kw: KeywordArgument; module: PyModule }>();
+  for (const [k, kw] of explicit) kwargs.set(k, { kw, module });
+  const list = call.childForFieldName('arguments');
+  let opaque: string | undefined;
+  for (const arg of list ? namedChildren(list) : []) {
+    if (arg.type !== 'dictionary_splat') continue;
+    const inner = namedChildren(arg)[0];
+    const dict = inner ? dictionaryOf(model, module, inner, 0) : undefined;
+    if (!dict) {
+      opaque = arg.text;
+      continue;
+    }
+    for (const [k, v] of dict.pairs) {
+      if (!explicit.has(k))
+        kwargs.set(k, {
+          kw: { name: k, value: v, file: dict.module.file, line: lineOf(v) },
+          module: dict.module,
+        });
+    }
+  }
+  return opaque ? { kwargs, opaque } : { kwargs };
+}
+
+/** The string keys and value nodes of `{...}` or `dict(a=1, ...)`, through names and conditionals. */
+function dictionaryOf(
+  model: AppModel,
+  module: PyModule,
+  node: SyntaxNode,
+  depth: number,
+): { pairs: Map<string, SyntaxNode>; module: PyModule } | undefined {
+  if (depth > 5) return undefined;
+  const n = unwrap(node);
+  if (n.type === 'dictionary') {
+    const pairs = new Map<string, SyntaxNode>();
+    for (const p of namedChildren(n)) {
+      if (p.type !== 'pair') return undefined;
+      const k = p.childForFieldName('key');
+      const v = p.childForFieldName('value');
+      const key = k ? stringLiteral(k) : undefined;
+      if (key === undefined || !v) return undefined;
+      pairs.set(key, v);
+    }
+    return { pairs, module };
+  }
+  if (n.type === 'call') {
+    const fn = n.childForFieldName('function');
+    if (!fn || qualifiedName(model, module, fn) !== 'builtins.dict') return undefined;
+    const { args, kwargs } = argumentsOf(n, module.file);
+    const hasSplat = namedChildren(n.childForFieldName('arguments') ?? n).some(
+      (c) => c.type === 'dictionary_splat' || c.type === 'list_splat',
+    );
+    if (args.length > 0 || hasSplat) return undefined;
+    return { pairs: new Map([...kwargs].map(([k, kw]) => [k, kw.value])), module };
+  }
+  if (n.type === 'conditional_expression') {
+    const [a, cond, b] = namedChildren(n);
+    if (!a || !cond || !b) return undefined;
+    const c = classifyCondition(model, module, cond);
+    if (c.kind === 'const') return dictionaryOf(model, module, c.value ? a : b, depth + 1);
+    if (c.kind === 'env') return dictionaryOf(model, module, c.productionWhen ? a : b, depth + 1);
+    return undefined;
+  }
+  if (n.type === 'identifier' || n.type === 'attribute') {
+    const r = resolveExpression(model, module, n);
+    if (r.kind === 'binding' && r.binding.kind === 'assign' && !r.alternative)
+      return dictionaryOf(model, r.module, r.binding.value, depth + 1);
+  }
+  return undefined;
 }
