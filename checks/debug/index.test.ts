@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { fixture } from '../../test/helpers/app-fixture.js';
 import { testCheck } from '../../test/helpers/check-tester.js';
 import check from './index.js';
@@ -135,6 +136,26 @@ if __name__ == "__main__":
         Dockerfile: 'FROM python:3.12-slim\nCMD python -m app.main\n',
       },
       findings: [{ rule: 'debug/reload-in-production', file: 'app/main.py', line: 7 }],
+    },
+    {
+      name: 'python -m app runs app/__main__.py; a compose entrypoint script that execs uvicorn --reload',
+      files: {
+        'app/__init__.py': '',
+        'app/main.py': `from fastapi import FastAPI\napp = FastAPI(${OFF})\n`,
+        'app/__main__.py': 'import uvicorn\n\nuvicorn.run("app.main:app", host="0.0.0.0", reload=True)\n',
+        Dockerfile: 'FROM python:3.12-slim\nCMD ["python", "-m", "app"]\n',
+        'docker-compose.yml': 'services:\n  api:\n    build: .\n    entrypoint: ["./start.sh"]\n',
+        'start.sh':
+          '#!/bin/sh\nset -e\n# uvicorn app.main:app --log-level debug\nalembic upgrade head\nexec env PORT=8000 uvicorn app.main:app --reload\n',
+      },
+      findings: [
+        { rule: 'debug/reload-in-production', file: 'app/__main__.py', line: 3 },
+        { rule: 'debug/reload-in-production', file: 'start.sh', line: 5 },
+      ],
+      verify: (result) => {
+        const msg = result.checks[0]?.findings.find((f) => f.file === 'start.sh')?.message ?? '';
+        expect(msg).toContain('docker-compose.yml:4');
+      },
     },
     {
       name: 'systemd ExecStart with --reload, and gunicorn with --log-level debug',

@@ -134,13 +134,14 @@ function examineCommand(e: EntryPoint, findings: FindingInput[]): void {
         : e.source === 'procfile'
           ? `Procfile ${e.service}`
           : 'CMD';
+  const by = e.via ? `${e.file}, run by the ${what} at ${e.via.file}:${e.via.line},` : what;
   const reload = e.options.get('reload');
   if (reload !== undefined && reload !== 'false') {
     findings.push({
       rule: 'reload-in-production',
       file: e.file,
       line: e.line,
-      message: `${what} runs ${e.server} with ${e.server === 'fastapi' ? '`fastapi dev` (auto-reload)' : '--reload'} in production`,
+      message: `${by} runs ${e.server} with ${e.server === 'fastapi' ? '`fastapi dev` (auto-reload)' : '--reload'} in production`,
       evidence: `${e.source} reload`,
     });
   }
@@ -150,7 +151,7 @@ function examineCommand(e: EntryPoint, findings: FindingInput[]): void {
       rule: 'debug-log-level',
       file: e.file,
       line: e.line,
-      message: `${what} runs ${e.server} with --log-level ${level} in production`,
+      message: `${by} runs ${e.server} with --log-level ${level} in production`,
       evidence: `${e.source} log-level ${level.toLowerCase()}`,
     });
   }

@@ -371,6 +371,10 @@ export interface EntryPoint extends Location {
   options: Map<string, string | true>;
   /** Production unless the file name says development (`docker-compose.dev.yml`, `*.override.yml`, `dev.service`). */
   production: boolean;
+  /** For a line of a shell script the command runs (`CMD ["./start.sh"]`): the command that runs the script. */
+  via?: Location;
+  /** `python -m pkg`: Python runs the package's `__main__` module. */
+  runsModule?: boolean;
 }
 
 /** An env file and whether it feeds production. */

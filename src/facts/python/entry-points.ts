@@ -148,7 +148,7 @@ export function normaliseArgv(argv: string[]): string[] {
 /** Reads server, target and options from a command's argv. */
 export function describeCommand(
   argv: string[],
-): Pick<EntryPoint, 'server' | 'target' | 'targetModule' | 'targetAttribute' | 'options'> {
+): Pick<EntryPoint, 'server' | 'target' | 'targetModule' | 'targetAttribute' | 'options' | 'runsModule'> {
   const words = normaliseArgv(argv);
   const options = new Map<string, string | true>();
   let server: EntryPoint['server'] = 'other';
@@ -165,7 +165,7 @@ export function describeCommand(
       rest = words.slice(mIndex + 2);
     } else if (mod) {
       server = 'python';
-      return { server, target: mod, targetModule: mod, options };
+      return { server, target: mod, targetModule: mod, runsModule: true, options };
     } else {
       const script = words.slice(1).find((w) => !w.startsWith('-'));
       if (!script) return { server: 'python', options };
@@ -394,5 +394,59 @@ export async function readDeployment(ctx: AuditContext): Promise<DeploymentInfo>
       entryPoints.push(...procfileEntries(f.path, text.text));
     }
   }
+  for (const e of [...entryPoints]) entryPoints.push(...(await scriptEntries(ctx, e)));
   return { entryPoints, envFileRefs };
+}
+
+const SCRIPT_SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', '/bin/sh', '/bin/bash', '/usr/bin/bash']);
+
+/**
+ * A command that runs a shell script of the repository (`CMD ["./start.sh"]`, `entrypoint: ["bash",
+ * "scripts/run.sh"]`): the script's simple lines that start uvicorn, gunicorn, hypercorn, fastapi or
+ * python (after `exec`, `env` and variable prefixes) are entry points too. Control flow is not followed.
+ */
+async function scriptEntries(ctx: AuditContext, e: EntryPoint): Promise<EntryPoint[]> {
+  if (e.server !== 'other') return [];
+  const words = normaliseArgv(e.argv);
+  const first = words[0];
+  const script =
+    first && SCRIPT_SHELLS.has(first) ? words.find((w, i) => i > 0 && !w.startsWith('-')) : first;
+  if (!script || !/\.(?:sh|bash)$/.test(script)) return [];
+  const file = await findScript(ctx, e.file, script);
+  if (!file) return [];
+  const text = await ctx.read(file);
+  if (text.kind !== 'text') return [];
+  const out: EntryPoint[] = [];
+  for (const l of logicalLines(text.text)) {
+    const line = l.text.trim();
+    if (!line || line.startsWith('#')) continue;
+    const argv = shellSplit(line);
+    const described = describeCommand(argv);
+    if (described.server === 'other') continue;
+    out.push({
+      source: e.source,
+      ...(e.service ? { service: e.service } : {}),
+      file,
+      line: l.line,
+      argv,
+      production: e.production,
+      via: { file: e.file, line: e.line },
+      ...described,
+    });
+  }
+  return out;
+}
+
+/** The repository file a script path names: relative to the deployment file, the root, or by its tail. */
+async function findScript(ctx: AuditContext, from: string, script: string): Promise<string | undefined> {
+  const dir = from.includes('/') ? from.slice(0, from.lastIndexOf('/')) : '';
+  const rel = script.replace(/^\.\//, '');
+  const name = rel.split('/').pop() ?? rel;
+  const files = (await ctx.glob([name])).map((f) => f.path);
+  for (const candidate of [joinRel(dir, rel), joinRel('', rel)])
+    if (files.includes(candidate)) return candidate;
+  // An absolute container path (`/app/start.sh`): the repository file whose path ends like it.
+  const tail = files.filter((f) => `/${rel}`.endsWith(`/${f}`) || rel.endsWith(`/${f}`));
+  if (tail.length === 1) return tail[0];
+  return files.length === 1 ? files[0] : undefined;
 }

@@ -112,7 +112,10 @@ export async function buildAppModel(ctx: AuditContext): Promise<AppModel> {
   for (const e of deployment.entryPoints) {
     if (e.targetModule) {
       const m = findModule(model, undefined, e.targetModule);
-      if (m) e.module = m;
+      // `python -m pkg` runs pkg/__main__.py.
+      const main =
+        m?.isPackage && e.runsModule ? findModule(model, undefined, `${e.targetModule}.__main__`) : undefined;
+      if (main ?? m) e.module = main ?? m;
     }
   }
   model.entryPoints = deployment.entryPoints;
