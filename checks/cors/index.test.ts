@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { fixture } from '../../test/helpers/app-fixture.js';
 import { testCheck } from '../../test/helpers/check-tester.js';
 import check from './index.js';
@@ -102,6 +103,39 @@ if settings.environment != "production":
         { rule: 'cors/wildcard-with-credentials', file: 'main.py', line: 8 },
         { rule: 'cors/localhost-origin', file: 'main.py', line: 10 },
       ],
+    },
+    {
+      name: 'compose environment of the app service overrides the env_file (map form); other services do not count',
+      files: {
+        'config.py': `from pydantic import BaseSettings
+
+class Settings(BaseSettings):
+    cors_origins: list[str] = ["https://app.example.com"]
+`,
+        'main.py': `${HEAD}from config import Settings
+
+settings = Settings()
+app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True)
+`,
+        '.env.production': 'CORS_ORIGINS=["https://app.example.com"]\n',
+        'docker-compose.yml': `services:
+  api:
+    build: .
+    command: uvicorn main:app --host 0.0.0.0
+    env_file: .env.production
+    environment:
+      CORS_ORIGINS: '["*"]'
+  worker:
+    image: redis:7
+    environment:
+      - CORS_ORIGINS=["http://localhost:3000"]
+`,
+      },
+      findings: [{ rule: 'cors/wildcard-with-credentials', file: 'main.py', line: 8 }],
+      verify: (result) => {
+        const msg = result.checks[0]?.findings[0]?.message ?? '';
+        expect(msg).toContain('docker-compose.yml:7');
+      },
     },
     {
       name: 'origins changed in place at module level: +=, append, extend',

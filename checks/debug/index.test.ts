@@ -158,6 +158,23 @@ if __name__ == "__main__":
       },
     },
     {
+      name: 'DEBUG from the compose environment list of the service built from the Dockerfile',
+      files: {
+        'main.py': `import os
+from fastapi import FastAPI
+
+app = FastAPI(debug=os.getenv("DEBUG", "false") == "true", ${OFF})
+`,
+        Dockerfile: 'FROM python:3.12-slim\nCMD ["uvicorn", "main:app"]\n',
+        'docker-compose.yml':
+          'services:\n  api:\n    build: .\n    environment:\n      - DEBUG=true\n  db:\n    image: postgres:16\n',
+      },
+      findings: [
+        { rule: 'debug/debug-mode', file: 'main.py', line: 4 },
+        { rule: 'debug/debug-in-env-file', file: 'docker-compose.yml', line: 5 },
+      ],
+    },
+    {
       name: 'systemd ExecStart with --reload, and gunicorn with --log-level debug',
       files: {
         'app/main.py': `from fastapi import FastAPI\napp = FastAPI(${OFF})\n`,

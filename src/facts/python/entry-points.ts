@@ -2,13 +2,19 @@
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { AuditContext } from '../../audit/check.js';
 import { LineIndex } from '../../util/lines.js';
-import type { EntryPoint } from './app-model.js';
+import type { EnvEntry } from '../env-file.js';
+import type { EntryPoint, EnvFileInfo } from './app-model.js';
 
 /** Env files named by production compose services and systemd units (as written). */
 export interface DeploymentInfo {
   entryPoints: EntryPoint[];
   /** Env file paths referenced by production deployments (relative paths resolved against the referencing file). */
   envFileRefs: string[];
+  /**
+   * The `environment:` of the production compose services that run the app, as env files named by the compose
+   * file: compose sets them over the service's `env_file` values.
+   */
+  composeEnvironment: EnvFileInfo[];
 }
 
 const DEV_NAME = /(?:^|[.\-_/])(?:dev|develop|development|local|test|testing|override|debug)(?:[.\-_/]|$)/i;
@@ -279,7 +285,36 @@ function yamlArgv(node: YamlNode | undefined): string[] | undefined {
   return undefined;
 }
 
-function composeEntries(file: string, text: string, refs: string[]): EntryPoint[] {
+/** A service's `environment:` (map or `KEY=value` list); pass-through keys and `${...}` values are left out. */
+function composeEnvironment(svc: YamlNode, lines: LineIndex): EnvEntry[] {
+  const node = isMap(svc) ? (svc.get('environment', true) as YamlNode | undefined) : undefined;
+  const out: EnvEntry[] = [];
+  const lineOf = (n: YamlNode | undefined | null) => (n?.range ? lines.lineAt(n.range[0]) : 1);
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      const v = isScalar(pair.value) ? pair.value.value : undefined;
+      if (!key || v === null || v === undefined) continue;
+      out.push({ key, value: String(v), line: lineOf(pair.key as YamlNode) });
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      const t = isScalar(item) ? String(item.value) : '';
+      const eq = t.indexOf('=');
+      if (eq <= 0) continue;
+      out.push({ key: t.slice(0, eq), value: t.slice(eq + 1), line: lineOf(item as YamlNode) });
+    }
+  }
+  // `${VAR}` is interpolated by compose from the shell or .env: not a value the file states.
+  return out.filter((e) => !e.value.includes('$'));
+}
+
+function composeEntries(
+  file: string,
+  text: string,
+  refs: string[],
+  environments: EnvFileInfo[] = [],
+): EntryPoint[] {
   let doc: ReturnType<typeof parseDocument>;
   try {
     doc = parseDocument(text);
@@ -292,10 +327,13 @@ function composeEntries(file: string, text: string, refs: string[]): EntryPoint[
   const out: EntryPoint[] = [];
   const production = !isDevelopmentFile(file);
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+  const appCandidates: Array<{ name: string; env: EnvEntry[]; runsApp: boolean; built: boolean }> = [];
   for (const pair of services.items) {
     const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
     const svc = pair.value;
     if (!name || !isMap(svc)) continue;
+    const record = { name, env: composeEnvironment(svc, lines), runsApp: false, built: svc.has('build') };
+    appCandidates.push(record);
     const envFile = svc.get('env_file', true) as YamlNode | undefined;
     const envList = isScalar(envFile) ? [envFile] : isSeq(envFile) ? envFile.items : [];
     for (const e of envList) {
@@ -310,7 +348,20 @@ function composeEntries(file: string, text: string, refs: string[]): EntryPoint[
     const argv = [...(entrypoint ?? []), ...(command ?? [])];
     const anchor = (commandNode ?? entryNode) as YamlNode;
     const line = anchor.range ? lines.lineAt(anchor.range[0]) : 1;
-    out.push({ source: 'compose', service: name, file, line, argv, production, ...describeCommand(argv) });
+    const described = describeCommand(argv);
+    record.runsApp = described.server !== 'other' || argv.some((w) => /\.(?:sh|bash)$/.test(w));
+    out.push({ source: 'compose', service: name, file, line, argv, production, ...described });
+  }
+  // The app's service: the one whose command runs the app, else the ones built from the Dockerfile.
+  const running = appCandidates.filter((s) => s.runsApp);
+  const appServices = running.length > 0 ? running : appCandidates.filter((s) => s.built);
+  if (production) {
+    for (const s of appServices) {
+      if (s.env.length === 0) continue;
+      const values = new Map<string, EnvEntry>();
+      for (const e of s.env) values.set(e.key, e);
+      environments.push({ file, production: true, entries: s.env, values });
+    }
   }
   return out;
 }
@@ -367,6 +418,7 @@ function procfileEntries(file: string, text: string): EntryPoint[] {
 export async function readDeployment(ctx: AuditContext): Promise<DeploymentInfo> {
   const entryPoints: EntryPoint[] = [];
   const envFileRefs: string[] = [];
+  const composeEnvironment: EnvFileInfo[] = [];
   const files = await ctx.glob([
     'Dockerfile',
     'Dockerfile.*',
@@ -387,7 +439,7 @@ export async function readDeployment(ctx: AuditContext): Promise<DeploymentInfo>
       const e = dockerfileEntry(f.path, text.text);
       if (e) entryPoints.push(e);
     } else if (/\.ya?ml$/i.test(base)) {
-      entryPoints.push(...composeEntries(f.path, text.text, envFileRefs));
+      entryPoints.push(...composeEntries(f.path, text.text, envFileRefs, composeEnvironment));
     } else if (base.endsWith('.service')) {
       entryPoints.push(...systemdEntries(f.path, text.text, envFileRefs));
     } else if (base === 'Procfile') {
@@ -395,7 +447,7 @@ export async function readDeployment(ctx: AuditContext): Promise<DeploymentInfo>
     }
   }
   for (const e of [...entryPoints]) entryPoints.push(...(await scriptEntries(ctx, e)));
-  return { entryPoints, envFileRefs };
+  return { entryPoints, envFileRefs, composeEnvironment };
 }
 
 const SCRIPT_SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', '/bin/sh', '/bin/bash', '/usr/bin/bash']);

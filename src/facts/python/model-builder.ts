@@ -107,7 +107,8 @@ export async function buildAppModel(ctx: AuditContext): Promise<AppModel> {
   }
   indexModules(model);
   const deployment = await readDeployment(ctx);
-  model.envFiles = await readEnvFiles(ctx, deployment.envFileRefs);
+  // Compose `environment:` of the app's service wins over its env files: looked up first.
+  model.envFiles = [...deployment.composeEnvironment, ...(await readEnvFiles(ctx, deployment.envFileRefs))];
   analyse(model);
   for (const e of deployment.entryPoints) {
     if (e.targetModule) {

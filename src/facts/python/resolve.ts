@@ -1378,7 +1378,10 @@ export function settingsFieldValue(
   const env = lookupEnv(model, envName, { caseSensitive: pm.caseSensitive, extraFiles: pm.envFiles });
   if (env) {
     const v = coerceEnv(env.value, field.annotationText);
-    return { ...v, from: { file: env.file, line: env.line }, envKey: env.key };
+    const meta = { from: { file: env.file, line: env.line }, envKey: env.key };
+    // Each origin of a list read from an env file was written there.
+    if (v.kind === 'list') return { ...v, ...meta, items: v.items.map((i) => withMeta(i, meta)) };
+    return { ...v, ...meta };
   }
   let defNode: SyntaxNode | undefined = field.default;
   if (defNode) {
