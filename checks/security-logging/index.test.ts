@@ -296,6 +296,40 @@ testCheck(check, {
       findings: [{ rule: 'security-logging/no-security-logger', file: 'main.py' }],
     },
     {
+      name: 'the success log has no client IP; a second dependency logs success and failure to an app logger',
+      status: 'warn',
+      files: {
+        'main.py': app(
+          GOOD_BODY.map((l) => (l.includes('auth ok') ? 'security_logger.info("ok")' : l)),
+        ).replace(
+          'app = FastAPI(dependencies=[Depends(verify_api_key)])',
+          [
+            'app_logger = logging.getLogger("app")',
+            '',
+            '',
+            'async def verify_admin_key(request: Request, api_key: str = Security(api_key_header)):',
+            '    if not api_key or not secrets.compare_digest(api_key, API_KEY):',
+            '        app_logger.warning("admin failure ip=%s", request.client.host)',
+            '        raise HTTPException(status_code=401, detail="Invalid API key")',
+            '    app_logger.info("admin ok ip=%s", request.client.host)',
+            '',
+            '',
+            'app = FastAPI(dependencies=[Depends(verify_api_key)])',
+            '',
+            '',
+            '@app.get("/admin", dependencies=[Depends(verify_admin_key)])',
+            'async def admin():',
+            '    return {}',
+          ].join('\n'),
+        ),
+      },
+      findings: [
+        { rule: 'security-logging/log-missing-client-ip', line: 23 },
+        { rule: 'security-logging/auth-log-not-security-logger', line: 32 },
+        { rule: 'security-logging/auth-log-not-security-logger', line: 34 },
+      ],
+    },
+    {
       name: 'the failure log has no client IP',
       files: { 'main.py': noIp },
       findings: [{ rule: 'security-logging/log-missing-client-ip', line: lineOf(noIp, '"auth failure"') }],
@@ -313,6 +347,10 @@ testCheck(check, {
         { rule: 'security-logging/secret-in-log', line: lineOf(leaks, 'logging.info(f"checking') },
         { rule: 'security-logging/secret-in-log', line: lineOf(leaks, 'dict(request.headers)') },
         { rule: 'security-logging/secret-in-log', line: lineOf(leaks, '"Authorization"') },
+        {
+          rule: 'security-logging/auth-log-not-security-logger',
+          line: lineOf(leaks, 'logging.info(f"checking'),
+        },
       ],
     },
     {

@@ -60,14 +60,23 @@ export default defineCheck({
         remediation: 'Log an info event on the path where the dependency accepts the key.',
       },
       'log-missing-client-ip': {
-        title: 'Authentication failure logs include the client IP',
+        title: 'Authentication logs include the client IP',
         severity: 'medium',
         description:
           'Without the client address a failure log cannot show who is guessing keys, and no address can be ' +
-          'blocked (tradesec incident brute-force and block-ip work on addresses).',
+          'blocked (tradesec incident brute-force and block-ip work on addresses); a success log without it ' +
+          'cannot show a leaked key used from an unknown place (low).',
         remediation:
           'Include request.client.host (with uvicorn --proxy-headers behind nginx) or the first X-Forwarded-For ' +
           'address set by your proxy.',
+      },
+      'auth-log-not-security-logger': {
+        title: 'Authentication events go to the security logger',
+        severity: 'low',
+        description:
+          'A failure or success of the key logged to the root or an application logger is mixed with ordinary ' +
+          'logs: it is not routed, kept or alerted on like security events.',
+        remediation: 'Log authentication events with the security logger (logging.getLogger("security")).',
       },
       'log-missing-time': {
         title: 'Security logs carry a time',
@@ -124,7 +133,7 @@ export default defineCheck({
     const findings: FindingInput[] = [];
     const logs = new LogIndex(model);
 
-    checkSecurityLogger(ctx, model, findings);
+    const hasSecurityLogger = checkSecurityLogger(ctx, model, findings);
 
     const keys = apiKeyDependencies(model, configuredAuthDependencies(ctx.config)).filter(
       (k) => k.reason !== 'sub-dependency' && !isTestFile(k.function.file),
@@ -139,7 +148,10 @@ export default defineCheck({
       });
     } else {
       const timeFormatter = await hasTimeFormatter(ctx, model);
-      for (const key of keys) checkKeyDependency(logs, key, timeFormatter, findings);
+      // Without any security logger, no-security-logger says it once: each log call is not reported again.
+      const wanted = lowerCaseList(ctx.settings, 'logger-names', DEFAULT_LOGGER_NAMES);
+      const isSecurity = hasSecurityLogger ? securityNameMatcher(wanted) : () => true;
+      for (const key of keys) checkKeyDependency(logs, key, timeFormatter, isSecurity, findings);
     }
 
     findings.push(...findSecretInLog(model, logs, keys));
@@ -162,7 +174,8 @@ export default defineCheck({
 
 // The security logger -------------------------------------------------------------------------------------------
 
-function checkSecurityLogger(ctx: CheckContext, model: AppModel, out: FindingInput[]): void {
+/** Reports a missing security logger; true when one exists. */
+function checkSecurityLogger(ctx: CheckContext, model: AppModel, out: FindingInput[]): boolean {
   const wanted = lowerCaseList(ctx.settings, 'logger-names', DEFAULT_LOGGER_NAMES);
   const names = new Set<string>();
   for (const l of model.loggers) if (l.loggerName) names.add(l.loggerName);
@@ -174,11 +187,7 @@ function checkSecurityLogger(ctx: CheckContext, model: AppModel, out: FindingInp
   ]) {
     if (site.args[0]?.text === '__name__') names.add(site.module.name);
   }
-  const matches = (name: string) => {
-    const parts = name.toLowerCase().split('.');
-    return wanted.some((w) => name.toLowerCase() === w || parts[parts.length - 1] === w || parts[0] === w);
-  };
-  if ([...names].some(matches)) return;
+  if ([...names].some(securityNameMatcher(wanted))) return true;
   const app = model.apps[0];
   out.push({
     rule: 'no-security-logger',
@@ -186,14 +195,42 @@ function checkSecurityLogger(ctx: CheckContext, model: AppModel, out: FindingInp
     message: `no logger named ${wanted.map((w) => `"${w}"`).join(' or ')} is created${names.size > 0 ? ` (loggers found: ${[...names].sort().slice(0, 5).join(', ')})` : ''}`,
     evidence: `no security logger ${wanted.join(',')}`,
   });
+  return false;
+}
+
+/** Whether a logger name is one of the security logger names (whole, or its first or last dotted part). */
+function securityNameMatcher(wanted: readonly string[]): (name: string) => boolean {
+  return (name) => {
+    const parts = name.toLowerCase().split('.');
+    return wanted.some((w) => name.toLowerCase() === w || parts[parts.length - 1] === w || parts[0] === w);
+  };
 }
 
 // The API-key dependency ----------------------------------------------------------------------------------------
+
+/** The logger names a statement's direct log calls write to, when they resolve and none is a security logger. */
+function otherLoggers(
+  logs: LogIndex,
+  fn: FunctionDef,
+  stmt: SyntaxNode,
+  isSecurity: (name: string) => boolean,
+): string[] | undefined {
+  const names: string[] = [];
+  for (const { call, helper } of logs.loggingCalls(fn, stmt)) {
+    // Through a helper, or a receiver that does not resolve to a named logger: not judged.
+    const c = helper ? undefined : logs.logCallAt(fn.file, call);
+    if (!c?.resolved || c.loggerName === undefined) return undefined;
+    if (isSecurity(c.loggerName)) return undefined;
+    names.push(c.loggerName === '' ? 'the root logger' : `logger "${c.loggerName}"`);
+  }
+  return names.length > 0 ? names : undefined;
+}
 
 function checkKeyDependency(
   logs: LogIndex,
   key: ApiKeyDependency,
   timeFormatter: boolean,
+  isSecurity: (name: string) => boolean,
   out: FindingInput[],
 ): void {
   const fn = key.function;
@@ -217,6 +254,16 @@ function checkKeyDependency(
     }
   }
   for (const stmt of failureLogs) {
+    const other = otherLoggers(logs, fn, stmt, isSecurity);
+    if (other) {
+      out.push({
+        rule: 'auth-log-not-security-logger',
+        file: fn.file,
+        line: lineOf(stmt),
+        message: `${fn.name}() logs the failure to ${other.join(' and ')}, not the security logger`,
+        evidence: `${fn.module.name}.${fn.name} failure logger ${other.join(',')}`,
+      });
+    }
     if (!logs.mentionsClientIp(fn, stmt)) {
       out.push({
         rule: 'log-missing-client-ip',
@@ -236,7 +283,30 @@ function checkKeyDependency(
       });
     }
   }
-  if (raises.length > 0 && !successLogged(logs, fn, body)) {
+  const success = raises.length > 0 ? successLog(logs, fn, body) : undefined;
+  if (success) {
+    const other = otherLoggers(logs, fn, success, isSecurity);
+    if (other) {
+      out.push({
+        rule: 'auth-log-not-security-logger',
+        file: fn.file,
+        line: lineOf(success),
+        message: `${fn.name}() logs the accepted key to ${other.join(' and ')}, not the security logger`,
+        evidence: `${fn.module.name}.${fn.name} success logger ${other.join(',')}`,
+      });
+    }
+    if (!logs.mentionsClientIp(fn, success)) {
+      out.push({
+        rule: 'log-missing-client-ip',
+        severity: 'low',
+        file: fn.file,
+        line: lineOf(success),
+        message: `${fn.name}() logs the accepted key without the client IP (request.client.host or X-Forwarded-For)`,
+        evidence: `${fn.module.name}.${fn.name} success no ip ${success.text.replace(/\s+/g, ' ').slice(0, 80)}`,
+      });
+    }
+  }
+  if (raises.length > 0 && !success) {
     out.push({
       rule: 'auth-success-not-logged',
       file: fn.file,
@@ -314,7 +384,7 @@ function containsReturn(stmt: SyntaxNode): boolean {
  * A log statement on a path that accepts the key: one whose blocks, from its own up to the function body,
  * do not end in a raise after it.
  */
-function successLogged(logs: LogIndex, fn: FunctionDef, body: SyntaxNode): boolean {
+function successLog(logs: LogIndex, fn: FunctionDef, body: SyntaxNode): SyntaxNode | undefined {
   for (const stmt of logs.logStatements(fn)) {
     if (afterTerminator(stmt, fn.node)) continue;
     let outcome: 'return' | 'raise' | undefined;
@@ -333,7 +403,7 @@ function successLogged(logs: LogIndex, fn: FunctionDef, body: SyntaxNode): boole
       }
       if (block.id === body.id) break;
     }
-    if (outcome !== 'raise') return true;
+    if (outcome !== 'raise') return stmt;
   }
-  return false;
+  return undefined;
 }
