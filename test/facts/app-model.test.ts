@@ -243,6 +243,35 @@ def x():
     expect(plain(kwValue(m, 'fastapi.FastAPI', 'version', 2))).toBe(1);
   });
 
+  it('leaves conditions on local variables to the syntax: a loop may not run, locals change', async () => {
+    const m = await model({
+      'main.py': `import logging
+from fastapi import FastAPI
+
+log = logging.getLogger("security")
+KEYS = ["a"]
+ENABLED = False
+for k in KEYS:
+    ENABLED = True
+app = FastAPI(title=ENABLED)
+
+
+def check(key):
+    ok = False
+    for k in KEYS:
+        ok = True
+    if not ok:
+        log.warning("bad key")
+    verbose = False
+    if verbose:
+        log.info("verbose")
+`,
+    });
+    expect(m.logCalls.map((c) => c.line)).toEqual([17, 20]);
+    const title = kwValue(m, 'fastapi.FastAPI', 'title');
+    expect(title.kind === 'unknown' && title.reason).toContain('the loop over KEYS');
+  });
+
   it('follows module-level changes of a list: +=, append, extend, insert, remove', async () => {
     const m = await model({
       'main.py': `import os

@@ -204,7 +204,8 @@ function walkStatement(stmt: SyntaxNode, file: string, state: WalkState, visit: 
       const cond = stmt.childForFieldName('condition');
       const c = cond ? classifyConditionAt(cond, file) : { kind: 'unknown' as const };
       const body = stmt.childForFieldName('body');
-      if (!(c.kind === 'const' && !c.value) && body) walkBlock(body, file, state, visit);
+      if (!(c.kind === 'const' && !c.value) && body)
+        walkBlock(body, file, loopState(stmt, file, state), visit);
       const alt = loopElse(stmt);
       if (alt) walkBlock(alt, file, state, visit);
       return false;
@@ -213,7 +214,8 @@ function walkStatement(stmt: SyntaxNode, file: string, state: WalkState, visit: 
     case 'with_statement': {
       visit(stmt, state, type);
       const body = stmt.childForFieldName('body');
-      const bodyTerm = body ? walkBlock(body, file, state, visit) : false;
+      const inner = type === 'for_statement' ? loopState(stmt, file, state) : state;
+      const bodyTerm = body ? walkBlock(body, file, inner, visit) : false;
       if (type === 'for_statement') {
         const alt = loopElse(stmt);
         if (alt) walkBlock(alt, file, state, visit);
@@ -251,6 +253,16 @@ function walkStatement(stmt: SyntaxNode, file: string, state: WalkState, visit: 
       visit(stmt, state, type);
       return TERMINATORS.has(type) || (type === 'expression_statement' && isExitCall(stmt));
   }
+}
+
+/** A loop body may run zero times: what it binds may or may not replace the bindings before the loop. */
+function loopState(loop: SyntaxNode, file: string, state: WalkState): WalkState {
+  if (state.uncertain) return state;
+  const head = loop.childForFieldName('condition') ?? loop.childForFieldName('right') ?? loop;
+  return {
+    ...state,
+    uncertain: { file, line: lineOf(loop), condition: `the loop over ${shortText(head)}`, production: true },
+  };
 }
 
 /** The `else:` block of a `for` or `while` loop. */

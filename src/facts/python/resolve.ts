@@ -538,6 +538,9 @@ const evaluating = new Set<string>();
 export function classifyCondition(model: AppModel, module: PyModule, node: SyntaxNode): ConditionClass {
   const syntax = classifyConditionSyntax(node, module.file);
   if (syntax.kind === 'const' || syntax.kind === 'main-guard') return syntax;
+  // Local variables change as a function runs (loops, earlier branches): only module-level names,
+  // settings and the environment are evaluated.
+  if (usesLocalNames(module, node)) return syntax;
   const key = `${module.file}:${node.startIndex}:${node.endIndex}`;
   if (evaluating.has(key)) return syntax;
   evaluating.add(key);
@@ -578,6 +581,59 @@ export function classifyCondition(model: AppModel, module: PyModule, node: Synta
     };
   }
   return { kind: 'const', value };
+}
+
+/** True when a condition inside a function reads a name bound or passed in that function (or an enclosing one). */
+function usesLocalNames(module: PyModule, node: SyntaxNode): boolean {
+  let fn = enclosingFunction(module, node);
+  if (!fn) return false;
+  const names = new Set<string>();
+  for (const id of node.type === 'identifier' ? [node] : node.descendantsOfType('identifier')) {
+    // `a.b`: only the object `a` is a name; the attribute `b` is not.
+    if (id && !(id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id))
+      names.add(id.text);
+  }
+  while (fn) {
+    const bound = boundNames(fn);
+    for (const n of names) if (bound.has(n)) return true;
+    fn = enclosingFunction(module, fn.node);
+  }
+  return false;
+}
+
+const boundCache = new WeakMap<FunctionDef, Set<string>>();
+
+/**
+ * The names a function binds anywhere in its body, reachable or not, and its parameters: read from the syntax
+ * alone, since the statement walks that collect bindings classify conditions themselves.
+ */
+function boundNames(fn: FunctionDef): Set<string> {
+  const cached = boundCache.get(fn);
+  if (cached) return cached;
+  const out = new Set(parameterNames(fn));
+  boundCache.set(fn, out);
+  const targets: Array<SyntaxNode | null> = [];
+  for (const n of fn.node
+    .childForFieldName('body')
+    ?.descendantsOfType([
+      'assignment',
+      'augmented_assignment',
+      'for_statement',
+      'for_in_clause',
+      'named_expression',
+      'as_pattern',
+    ]) ?? []) {
+    if (!n) continue;
+    if (n.type === 'named_expression') targets.push(n.childForFieldName('name'));
+    else if (n.type === 'as_pattern') targets.push(n.childForFieldName('alias'));
+    else targets.push(n.childForFieldName('left'));
+  }
+  for (const t of targets) {
+    if (!t) continue;
+    if (t.type === 'identifier') out.add(t.text);
+    for (const id of t.descendantsOfType('identifier')) if (id) out.add(id.text);
+  }
+  return out;
 }
 
 /**
