@@ -5,6 +5,11 @@ import check from './index.js';
 
 const OFF = 'docs_url=None, redoc_url=None, openapi_url=None';
 
+/** A pydantic 1 settings module with one field, fed by `envFile`. */
+function settingsModule(field: string, envFile: string): string {
+  return `from pydantic import BaseSettings\n\nclass Settings(BaseSettings):\n    ${field}\n\n    class Config:\n        env_file = "${envFile}"\n\nsettings = Settings()\n`;
+}
+
 testCheck(check, {
   pass: [
     {
@@ -75,18 +80,28 @@ def state():
       ],
     },
     {
+      name: 'a development-mode branch that the production env file turns on (DEV_MODE=true)',
+      files: {
+        'config.py': settingsModule('dev_mode: bool = False', '.env.production'),
+        'main.py': `from fastapi import FastAPI
+from config import settings
+
+if settings.dev_mode:
+    app = FastAPI(debug=True)
+else:
+    app = FastAPI(${OFF})
+`,
+        '.env.production': 'DEV_MODE=true\n',
+      },
+      findings: [
+        { rule: 'debug/docs-exposed', file: 'main.py', line: 5 },
+        { rule: 'debug/debug-mode', file: 'main.py', line: 5 },
+      ],
+    },
+    {
       name: 'docs behind a setting the env file turns on, debug from a comparison of an env variable',
       files: {
-        'config.py': `from pydantic import BaseSettings
-
-class Settings(BaseSettings):
-    docs_enabled: bool = False
-
-    class Config:
-        env_file = ".env"
-
-settings = Settings()
-`,
+        'config.py': settingsModule('docs_enabled: bool = False', '.env'),
         'main.py': `import os
 from fastapi import FastAPI
 from config import settings
