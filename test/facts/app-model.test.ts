@@ -234,10 +234,21 @@ app2 = FastAPI(title=ORIGINS, version=SAME)
 @app.get("/x")
 def x():
     return 1
+
+api = FastAPI(dependencies=[Depends(check)])
+if os.getenv("OPEN"):
+    api = FastAPI()
+
+@api.get("/y")
+def y():
+    return 1
 `,
     });
-    expect(m.apps.map((a) => a.line)).toEqual([7, 9, 19]);
-    expect(m.routes[0]?.owner.line).toBe(7);
+    expect(m.apps.map((a) => a.line)).toEqual([7, 9, 19, 25, 27]);
+    expect(m.routes.map((r) => [r.path, r.owner.line])).toEqual([
+      ['/x', 7],
+      ['/y', 27],
+    ]);
     const title = kwValue(m, 'fastapi.FastAPI', 'title', 2);
     expect(title.kind === 'unknown' && title.reason).toContain('depends on the condition os.getenv("OPEN")');
     expect(plain(kwValue(m, 'fastapi.FastAPI', 'version', 2))).toBe(1);

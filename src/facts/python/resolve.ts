@@ -449,10 +449,32 @@ export function creationCall(
   if (type === 'identifier' || type === 'attribute') {
     const r = resolveExprIn(model, module, n, next);
     if (r.kind === 'binding' && r.binding.kind === 'assign') {
-      return creationCall(model, r.module, r.binding.value, next);
+      const sure = creationCall(model, r.module, r.binding.value, next);
+      const alt =
+        r.alternative?.kind === 'assign'
+          ? creationCall(model, moduleOf(model, r.alternative) ?? r.module, r.alternative.value, next)
+          : undefined;
+      // `app = FastAPI(dependencies=[...])` then `if os.getenv("OPEN"): app = FastAPI()`: the object may be
+      // either; the one with fewer options (closer to the defaults) is the less safe one, and is judged.
+      if (sure && alt && fewerOptions(alt.call, sure.call)) return alt;
+      return sure;
     }
   }
   return undefined;
+}
+
+/** Both calls name the same callee and `a` passes a strict subset of `b`'s keyword arguments. */
+function fewerOptions(a: SyntaxNode, b: SyntaxNode): boolean {
+  if (a.childForFieldName('function')?.text !== b.childForFieldName('function')?.text) return false;
+  const names = (c: SyntaxNode) =>
+    new Set(
+      namedChildren(c.childForFieldName('arguments') ?? c)
+        .filter((x) => x.type === 'keyword_argument')
+        .map((x) => x.childForFieldName('name')?.text ?? ''),
+    );
+  const na = names(a);
+  const nb = names(b);
+  return na.size < nb.size && [...na].every((k) => nb.has(k));
 }
 
 const instanceCache = new WeakMap<Binding, { pm: PydanticModel | undefined }>();
