@@ -173,7 +173,7 @@ if __name__ == "__main__":
       },
     },
     {
-      name: 'DEBUG from the compose environment list of the service built from the Dockerfile',
+      name: 'DEBUG from the compose environment list of the service the Dockerfile runs, not of a python worker',
       files: {
         'main.py': `import os
 from fastapi import FastAPI
@@ -181,8 +181,21 @@ from fastapi import FastAPI
 app = FastAPI(debug=os.getenv("DEBUG", "false") == "true", ${OFF})
 `,
         Dockerfile: 'FROM python:3.12-slim\nCMD ["uvicorn", "main:app"]\n',
-        'docker-compose.yml':
-          'services:\n  api:\n    build: .\n    environment:\n      - DEBUG=true\n  db:\n    image: postgres:16\n',
+        'docker-compose.yml': [
+          'services:',
+          '  api:',
+          '    build: .',
+          '    environment:',
+          '      - DEBUG=true',
+          '  worker:',
+          '    build: .',
+          '    command: ["python", "worker.py"]',
+          '    environment:',
+          '      DEBUG: "false"',
+          '  db:',
+          '    image: postgres:16',
+          '',
+        ].join('\n'),
       },
       findings: [
         { rule: 'debug/debug-mode', file: 'main.py', line: 4 },

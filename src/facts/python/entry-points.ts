@@ -327,12 +327,22 @@ function composeEntries(
   const out: EntryPoint[] = [];
   const production = !isDevelopmentFile(file);
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-  const appCandidates: Array<{ name: string; env: EnvEntry[]; runsApp: boolean; built: boolean }> = [];
+  const appCandidates: Array<{
+    name: string;
+    env: EnvEntry[];
+    /** What its command runs: an ASGI server, python or a script, something else; undefined without one. */
+    runs?: 'server' | 'python' | 'other';
+    built: boolean;
+  }> = [];
   for (const pair of services.items) {
     const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
     const svc = pair.value;
     if (!name || !isMap(svc)) continue;
-    const record = { name, env: composeEnvironment(svc, lines), runsApp: false, built: svc.has('build') };
+    const record: (typeof appCandidates)[number] = {
+      name,
+      env: composeEnvironment(svc, lines),
+      built: svc.has('build'),
+    };
     appCandidates.push(record);
     const envFile = svc.get('env_file', true) as YamlNode | undefined;
     const envList = isScalar(envFile) ? [envFile] : isSeq(envFile) ? envFile.items : [];
@@ -349,12 +359,20 @@ function composeEntries(
     const anchor = (commandNode ?? entryNode) as YamlNode;
     const line = anchor.range ? lines.lineAt(anchor.range[0]) : 1;
     const described = describeCommand(argv);
-    record.runsApp = described.server !== 'other' || argv.some((w) => /\.(?:sh|bash)$/.test(w));
+    record.runs =
+      described.server === 'python'
+        ? 'python'
+        : described.server !== 'other'
+          ? 'server'
+          : argv.some((w) => /\.(?:sh|bash)$/.test(w))
+            ? 'python'
+            : 'other';
     out.push({ source: 'compose', service: name, file, line, argv, production, ...described });
   }
-  // The app's service: the one whose command runs the app, else the ones built from the Dockerfile.
-  const running = appCandidates.filter((s) => s.runsApp);
-  const appServices = running.length > 0 ? running : appCandidates.filter((s) => s.built);
+  // The app's service: one whose command runs an ASGI server, or one built from the Dockerfile without a
+  // command (the Dockerfile's CMD runs); else one that runs python or a script.
+  const serving = appCandidates.filter((s) => s.runs === 'server' || (s.built && s.runs === undefined));
+  const appServices = serving.length > 0 ? serving : appCandidates.filter((s) => s.runs === 'python');
   if (production) {
     for (const s of appServices) {
       if (s.env.length === 0) continue;
