@@ -160,12 +160,21 @@ if __name__ == "__main__":
         'app/__main__.py': 'import uvicorn\n\nuvicorn.run("app.main:app", host="0.0.0.0", reload=True)\n',
         Dockerfile: 'FROM python:3.12-slim\nCMD ["python", "-m", "app"]\n',
         'docker-compose.yml': 'services:\n  api:\n    build: .\n    entrypoint: ["./start.sh"]\n',
-        'start.sh':
-          '#!/bin/sh\nset -e\n# uvicorn app.main:app --log-level debug\nalembic upgrade head\nexec env PORT=8000 uvicorn app.main:app --reload\n',
+        'start.sh': [
+          '#!/bin/sh',
+          'set -e',
+          '# uvicorn app.main:app --log-level debug',
+          'alembic upgrade head',
+          'if [ "$APP_ENV" = "dev" ]; then',
+          '  exec uvicorn app.main:app --log-level debug',
+          'fi',
+          'exec env PORT=8000 uvicorn app.main:app --reload',
+          '',
+        ].join('\n'),
       },
       findings: [
         { rule: 'debug/reload-in-production', file: 'app/__main__.py', line: 3 },
-        { rule: 'debug/reload-in-production', file: 'start.sh', line: 5 },
+        { rule: 'debug/reload-in-production', file: 'start.sh', line: 8 },
       ],
       verify: (result) => {
         const msg = result.checks[0]?.findings.find((f) => f.file === 'start.sh')?.message ?? '';

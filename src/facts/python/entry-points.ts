@@ -473,7 +473,8 @@ const SCRIPT_SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', '/bin/sh', '/
 /**
  * A command that runs a shell script of the repository (`CMD ["./start.sh"]`, `entrypoint: ["bash",
  * "scripts/run.sh"]`): the script's simple lines that start uvicorn, gunicorn, hypercorn, fastapi or
- * python (after `exec`, `env` and variable prefixes) are entry points too. Control flow is not followed.
+ * python (after `exec`, `env` and variable prefixes) are entry points too. Lines inside `if`, `case`, loops
+ * and functions are left out: which branch runs in production is not known.
  */
 async function scriptEntries(ctx: AuditContext, e: EntryPoint): Promise<EntryPoint[]> {
   if (e.server !== 'other') return [];
@@ -487,9 +488,17 @@ async function scriptEntries(ctx: AuditContext, e: EntryPoint): Promise<EntryPoi
   const text = await ctx.read(file);
   if (text.kind !== 'text') return [];
   const out: EntryPoint[] = [];
+  // Lines inside if/case/loops run only sometimes: which branch production takes is not known.
+  let depth = 0;
   for (const l of logicalLines(text.text)) {
     const line = l.text.trim();
     if (!line || line.startsWith('#')) continue;
+    const first = line.split(/[\s;]+/)[0] ?? '';
+    const opens = /^(?:if|case|while|until|for|select)$/.test(first) || /\(\)\s*\{?$/.test(line);
+    const closes = /(?:^|[\s;])(?:fi|esac|done|\})\s*$/.test(line);
+    if (opens && !closes) depth++;
+    else if (!opens && closes && /^(?:fi|esac|done|\})/.test(first)) depth = Math.max(0, depth - 1);
+    if (opens || depth > 0) continue;
     const argv = shellSplit(line);
     const described = describeCommand(argv);
     if (described.server === 'other') continue;
