@@ -312,6 +312,7 @@ testCheck(check, {
     },
     {
       name: 'asyncpg sslmode in a built URL: an f-string with unresolved parts, and .replace() of the settings URL',
+      secrets: ['Pw-in-fstring-9'],
       files: settingsApp('postgresql://trader@db.example.net/trading?sslmode=require', 'pool_pre_ping=True', {
         'app/async_db.py': [
           'import os',
@@ -319,7 +320,7 @@ testCheck(check, {
           '',
           'from app.settings import settings',
           '',
-          'URL = f"postgresql+asyncpg://{os.environ[\'DB_HOST\']}/trading?sslmode=require"',
+          'URL = f"postgresql+asyncpg://trader:Pw-in-fstring-9@{os.environ[\'DB_HOST\']}/trading?sslmode=require"',
           'engine = create_async_engine(URL, pool_pre_ping=True)',
           'engine2 = create_async_engine(',
           '    settings.database_url.replace("postgresql://", "postgresql+asyncpg://"), pool_pre_ping=True',
@@ -329,6 +330,7 @@ testCheck(check, {
       }),
       findings: [
         { rule: 'database/asyncpg-sslmode', file: 'app/async_db.py', line: 6 },
+        { rule: 'database/credentials-in-source', file: 'app/async_db.py', line: 6 },
         { rule: 'database/asyncpg-sslmode', file: 'app/settings.py', line: 5 },
         { rule: 'database/tls-unverified', file: 'app/settings.py', line: 5 },
       ],

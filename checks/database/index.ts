@@ -276,12 +276,14 @@ function checkEngine(
     // `f"postgresql+asyncpg://{host}/db?sslmode=require"`: the written parts alone show the crash.
     const partial = fstringSkeleton(model, engine.module, engine.url, 0);
     if (partial && ASYNCPG_SSLMODE.test(partial.text)) {
+      // The written parts may hold a password: user information is never shown.
+      const shown = partial.text.replace(/\/\/[^@/]*@/, '//***@');
       out.add({
         rule: 'asyncpg-sslmode',
         file: partial.file,
         line: partial.line,
-        message: `${partial.text.replace(/\/\/[^@/]*@/, '//***@')}, used by ${call}: asyncpg does not accept sslmode (connect() got an unexpected keyword argument 'sslmode')`,
-        evidence: `asyncpg sslmode ${partial.text}`,
+        message: `${shown}, used by ${call}: asyncpg does not accept sslmode (connect() got an unexpected keyword argument 'sslmode')`,
+        evidence: `asyncpg sslmode ${shown}`,
       });
       return;
     }
