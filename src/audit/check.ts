@@ -45,8 +45,11 @@ export interface AuditContext {
   files(): Promise<RepoFile[]>;
   /** Files whose relative path matches any glob; a glob without `/` matches the file name at any depth. */
   glob(patterns: string | readonly string[]): Promise<RepoFile[]>;
-  /** A file's content as text (binary, too large and unreadable files are told apart). */
-  read(file: RepoFile | string): Promise<TextFile>;
+  /**
+   * A file's content as text (binary, too large and unreadable files are told apart). With `keep: false` a file
+   * no other check has read yet is not kept for later readers: for one-pass scans over thousands of files.
+   */
+  read(file: RepoFile | string, options?: { keep?: boolean }): Promise<TextFile>;
   /** The git repository around the root, or why there is none. */
   git(): Promise<GitRepo | { reason: string }>;
   /** A shared fact, computed on first use. */

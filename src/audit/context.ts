@@ -26,9 +26,20 @@ export function globMatcher(patterns: string | readonly string[]): (relPath: str
   if (list.length === 0) return () => false;
   const full = list.filter((p) => p.includes('/')).map((p) => p.replace(/^\.\//, ''));
   const base = list.filter((p) => !p.includes('/'));
-  const fullMatch = full.length ? picomatch(full, { dot: true }) : () => false;
-  const baseMatch = base.length ? picomatch(base, { dot: true }) : () => false;
-  return (relPath) => fullMatch(relPath) || baseMatch(path.posix.basename(relPath));
+  const fullRe = oneRegExp(full);
+  const baseRe = oneRegExp(base);
+  return (relPath) =>
+    (fullRe?.test(relPath) ?? false) || (baseRe?.test(relPath.slice(relPath.lastIndexOf('/') + 1)) ?? false);
+}
+
+/**
+ * One alternation of picomatch's anchored expressions: a single test per path instead of one matcher call per
+ * glob, which matters when a policy of a dozen globs meets a repository of 20,000 files.
+ */
+function oneRegExp(globs: readonly string[]): RegExp | undefined {
+  if (globs.length === 0) return undefined;
+  const sources = globs.map((g) => `(?:${picomatch.makeRe(g, { dot: true }).source})`);
+  return new RegExp(sources.join('|'));
 }
 
 /** Builds the shared context of one audit. */
@@ -56,13 +67,13 @@ export function createAuditContext(options: ContextOptions): AuditContext {
       const match = globMatcher(patterns);
       return (await ctx.files()).filter((f) => match(f.path));
     },
-    read(file) {
+    read(file, { keep = true } = {}) {
       const abs =
         typeof file === 'string' ? (path.isAbsolute(file) ? file : path.join(root, file)) : file.abs;
       let cached = texts.get(abs);
       if (!cached) {
         cached = readTextFile(abs);
-        texts.set(abs, cached);
+        if (keep) texts.set(abs, cached);
       }
       return cached;
     },
