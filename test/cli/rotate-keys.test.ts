@@ -279,7 +279,7 @@ describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () =>
       'an unreadable line',
       `${ENV}not an assignment\n`,
       [],
-      'tradesec: .env.production:4: line 4 is not a KEY=value assignment dotenv can read; fix it first',
+      'tradesec: .env.production:4: not a KEY=value assignment dotenv can read; fix it first',
       async () => {},
     ],
     [

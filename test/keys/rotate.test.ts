@@ -305,7 +305,7 @@ describe('bad input changes nothing', () => {
       'a line dotenv cannot read',
       `SECRET_KEY=a\nAPI_SECRET_KEY=b\nthis is not an assignment\n`,
       {},
-      '.env.production:3: line 3 is not a KEY=value assignment dotenv can read; fix it first',
+      '.env.production:3: not a KEY=value assignment dotenv can read; fix it first',
     ],
     [
       'a file that is not UTF-8',
