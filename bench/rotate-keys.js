@@ -47,7 +47,7 @@ function timed(argv, options = {}) {
 
 /**
  * Rotation of SECRET_KEY and API_SECRET_KEY in a 10,000-line env file (in process: backup, new file,
- * fsyncs, rename), the same through the CLI (`node bin/tradesec.js rotate-keys --yes`), and the floor
+ * fsyncs, rename), the same through the CLI (`./bin/tradesec.js rotate-keys --yes`, through its shebang), and the floor
  * `cp` + `sync <copy> <dir>` (spawned); medians of 5 runs each.
  * Returns `{ name, ms, cliMs, referenceMs, ratio, lines, bytes }` where ratio = ms / referenceMs.
  */
@@ -70,7 +70,7 @@ export async function benchRotateKeys({ runs = RUNS } = {}) {
       const started = process.hrtime.bigint();
       await rotateKeys(options);
       ours.push(Number(process.hrtime.bigint() - started) / 1e6);
-      cli.push(timed([process.execPath, BIN, 'rotate-keys', '--yes', '--env-file', file], { cwd: dir }));
+      cli.push(timed([BIN, 'rotate-keys', '--yes', '--env-file', file], { cwd: dir }));
       await rm(copy, { force: true });
       floor.push(timed(['cp', file, copy]) + timed(['sync', copy, dir]));
     }

@@ -46,8 +46,8 @@ function runAndKill(bin: string, dir: string, when: KillAt): Promise<Run> {
       'sh',
       [
         '-c',
+        // The executable itself (its shebang is `node --`): `node bin --env-file` would be read by Node 20.
         'umask 000 && exec "$0" "$@"',
-        process.execPath,
         bin,
         'rotate-keys',
         '--yes',
