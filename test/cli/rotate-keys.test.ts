@@ -8,10 +8,18 @@ import { memoryIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { tempDir } from '../helpers/temp.js';
 
-const answers = vi.hoisted(() => ({ confirm: [] as boolean[], asked: [] as string[] }));
+const answers = vi.hoisted(() => ({
+  confirm: [] as boolean[],
+  asked: [] as string[],
+  /** Runs while the prompt waits for its answer. */
+  meanwhile: undefined as (() => Promise<void>) | undefined,
+}));
 vi.mock('@inquirer/prompts', () => ({
   confirm: async ({ message }: { message: string }) => {
     answers.asked.push(message);
+    const meanwhile = answers.meanwhile;
+    answers.meanwhile = undefined;
+    await meanwhile?.();
     return answers.confirm.shift() ?? false;
   },
 }));
@@ -99,6 +107,24 @@ describe('tradesec rotate-keys', () => {
     );
   });
 
+  it('refuses a rotation confirmed after another one changed the file, keeping its _PREVIOUS', async () => {
+    const dir = await envDir();
+    const file = path.join(dir, '.env.production');
+    let between = '';
+    answers.confirm.push(true);
+    answers.meanwhile = async () => {
+      expect((await run(dir, ['rotate-keys', '--yes'])).code).toBe(0);
+      between = await readFile(file, 'utf8');
+    };
+    const r = await run(dir, ['rotate-keys'], { interactive: true });
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      'tradesec: .env.production changed since it was read; run again (the file is unchanged)\n',
+    );
+    expect(await readFile(file, 'utf8')).toBe(between);
+    expect(dotenvParse(between).SECRET_KEY_PREVIOUS).toBe(OLD_SECRET);
+  });
+
   it('prints what a dry run would change and changes nothing', async () => {
     const dir = await envDir();
     const r = await run(dir, ['rotate-keys', '--dry-run', '--restart', 'systemctl restart "trading app"']);
@@ -127,6 +153,7 @@ describe('tradesec rotate-keys', () => {
       'TOKEN',
     ]);
     expect(r.code).toBe(0);
+    expect(r.out, 'the file digest stays internal').not.toContain('digest');
     const data = JSON.parse(r.out);
     const env = dotenvParse(await readFile(path.join(dir, 'conf/app.env')));
     expect(data).toMatchObject({

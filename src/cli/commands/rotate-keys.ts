@@ -157,7 +157,8 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
 
   let done: FileReport[];
   try {
-    done = await rotate.rotateKeys(opts, (f) => {
+    // `expected: plan`: a file that changed while the user was asked (another rotation ran) is refused.
+    done = await rotate.rotateKeys({ ...opts, expected: plan }, (f) => {
       if (!flags.json) writeFile(state, f, false);
     });
   } catch (err) {
@@ -204,7 +205,8 @@ function formatArgv(argv: readonly string[]): string {
 }
 
 function jsonFile(f: FileReport): Record<string, unknown> {
-  return { ...f, modeBefore: octal(f.modeBefore), modeAfter: octal(f.modeAfter) };
+  const { digest: _digest, ...shownFields } = f;
+  return { ...shownFields, modeBefore: octal(f.modeBefore), modeAfter: octal(f.modeAfter) };
 }
 
 function writeFile(state: CliState, f: FileReport, dryRun: boolean): void {
