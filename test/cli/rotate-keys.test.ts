@@ -241,6 +241,18 @@ describe('tradesec rotate-keys', () => {
     expect(dotenvParse(await readFile(path.join(dir, '.env.production'))).SECRET_KEY_PREVIOUS).toBe(
       OLD_SECRET,
     );
+    const killed = await run(dir, [
+      'rotate-keys',
+      '--yes',
+      '--json',
+      '--restart',
+      `"${process.execPath}" -e "process.kill(process.pid, 'SIGTERM')"`,
+    ]);
+    expect(killed.code).toBe(3);
+    expect(killed.err).toMatch(
+      /^tradesec: the restart command \(.*\) was killed by SIGTERM; the keys are rotated, restart the app by hand\n$/,
+    );
+    expect(JSON.parse(killed.out).restart).toMatchObject({ exitCode: null, signal: 'SIGTERM' });
     const missing = await run(dir, [
       'rotate-keys',
       '--yes',

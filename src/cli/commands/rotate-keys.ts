@@ -23,6 +23,8 @@ interface RotateFlags {
 interface RestartReport {
   command: string[];
   exitCode: number | null;
+  /** The signal that ended the command, when one did. */
+  signal?: string;
   error?: string;
 }
 
@@ -267,7 +269,11 @@ async function runRestart(state: CliState, argv: string[]): Promise<RestartRepor
   if (r.stderr) state.io.stderr.write(`${String(r.stderr).trimEnd()}\n`);
   const report: RestartReport = { command: argv, exitCode: r.exitCode ?? null };
   if (r.timedOut) report.error = 'timed out after 300 s';
-  else if (r.exitCode === undefined) {
+  else if (r.signal) {
+    // A signal is no exit code, but it is not a start failure either.
+    report.signal = r.signal;
+    report.error = `was killed by ${r.signal}`;
+  } else if (r.exitCode === undefined) {
     report.error =
       (r as { code?: string }).code === 'ENOENT' ? `was not found (${file})` : 'could not be started';
   }
