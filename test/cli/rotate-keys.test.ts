@@ -226,46 +226,31 @@ describe('tradesec rotate-keys', () => {
     expect(r.out).toContain('(exit code 0)');
   });
 
-  it('exits 3 with one line when the restart command fails or is missing; the keys stay rotated', async () => {
+  it('exits 3 with one line when the restart command fails, is killed or is missing; the keys stay rotated', async () => {
     const dir = await envDir();
-    const failing = await run(dir, [
-      'rotate-keys',
-      '--yes',
-      '--restart',
-      `"${process.execPath}" -e "process.exit(4)"`,
-    ]);
+    const restartWith = (command: string) =>
+      run(dir, ['rotate-keys', '--yes', '--json', '--restart', command]);
+    const hand = 'the keys are rotated, restart the app by hand\n';
+    const failing = await restartWith(`"${process.execPath}" -e "process.exit(4)"`);
     expect(failing.code).toBe(3);
-    expect(failing.err).toMatch(
-      /^tradesec: the restart command \(.*\) exited with 4; the keys are rotated, restart the app by hand\n$/,
-    );
+    expect(failing.err).toMatch(/^tradesec: the restart command \(.*\) exited with 4; /);
+    expect(failing.err.endsWith(hand)).toBe(true);
     expect(dotenvParse(await readFile(path.join(dir, '.env.production'))).SECRET_KEY_PREVIOUS).toBe(
       OLD_SECRET,
     );
-    const killed = await run(dir, [
-      'rotate-keys',
-      '--yes',
-      '--json',
-      '--restart',
-      `"${process.execPath}" -e "process.kill(process.pid, 'SIGTERM')"`,
-    ]);
+    const killed = await restartWith(`"${process.execPath}" -e "process.kill(process.pid, 'SIGTERM')"`);
     expect(killed.code).toBe(3);
-    expect(killed.err).toMatch(
-      /^tradesec: the restart command \(.*\) was killed by SIGTERM; the keys are rotated, restart the app by hand\n$/,
-    );
+    expect(killed.err).toMatch(/^tradesec: the restart command \(.*\) was killed by SIGTERM; /);
+    expect(killed.err.endsWith(hand)).toBe(true);
     expect(JSON.parse(killed.out).restart).toMatchObject({ exitCode: null, signal: 'SIGTERM' });
-    const missing = await run(dir, [
-      'rotate-keys',
-      '--yes',
-      '--json',
-      '--restart',
-      'no-such-command-tradesec --now',
-    ]);
+    const missing = await restartWith('no-such-command-tradesec --now');
     expect(missing.code).toBe(3);
     expect(missing.err).toContain('was not found (no-such-command-tradesec)');
     expect(JSON.parse(missing.out).restart).toMatchObject({
       command: ['no-such-command-tradesec', '--now'],
       exitCode: null,
     });
+    for (const r of [failing, killed, missing]) expect(oneLine(r.err)).toBe(true);
   });
 
   it('has examples in its help', async () => {
