@@ -194,6 +194,21 @@ describe('tradesec rotate-keys', () => {
     expect(env.API_SECRET_KEY).toBe(OLD_API);
   });
 
+  it('warns when --bytes is below what the secrets audit requires by default', async () => {
+    const dir = await envDir();
+    const r = await run(dir, ['rotate-keys', '--yes', '--bytes', '16']);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(
+      'tradesec: warning: --bytes 16 is below the 32 bytes tradesec audit requires by default ([secrets] min-bytes); it will report these keys as weak\n',
+    );
+    expect(
+      Buffer.from(
+        dotenvParse(await readFile(path.join(dir, '.env.production'))).SECRET_KEY ?? '',
+        'base64url',
+      ),
+    ).toHaveLength(16);
+  });
+
   it('drops the previous values with --drop-previous, and says when there is nothing to drop', async () => {
     const dir = await envDir();
     expect((await run(dir, ['rotate-keys', '--yes'])).code).toBe(0);

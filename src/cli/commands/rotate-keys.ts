@@ -98,10 +98,14 @@ function pauseFrom(env: CliState['io']['env']): number | undefined {
 async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<number> {
   const { io } = state;
   const rotate = await import('../../keys/rotate.js');
-  const { generateSecret, parseSecretBytes, parseSecretFormat } = await import('../../keys/generate.js');
+  const { generateSecret, parseSecretBytes, parseSecretFormat, shortSecretWarning } = await import(
+    '../../keys/generate.js'
+  );
   if (flags.dropPrevious && flags.add) throw new UsageError('--add and --drop-previous do not go together');
   const bytes = parseSecretBytes(flags.bytes ?? '32');
   const format = parseSecretFormat(flags.format ?? 'base64url');
+  const short = flags.dropPrevious ? undefined : shortSecretWarning(bytes);
+  if (short) io.stderr.write(`tradesec: ${short}\n`);
   let restart: string[] | undefined;
   if (flags.restart !== undefined) {
     const { splitCommand } = await import('../../keys/split-command.js');
