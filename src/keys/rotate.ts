@@ -19,6 +19,7 @@ import {
 import { errorCode, fsReason, type KeyFs, nodeKeyFs } from './fs-layer.js';
 import { generateSecret } from './generate.js';
 import { acquireLock, assertNotLocked, type FileLock, removeLeftovers } from './lock.js';
+import { GRACE_PERIOD_DAYS, parseRotationRecord } from './rotation-record.js';
 
 /** The default env file, relative to the working directory. */
 export const DEFAULT_ENV_FILE = '.env.production';
@@ -259,6 +260,7 @@ function editFile(
   const now = (opts.now ?? (() => new Date()))();
   try {
     if (opts.action === 'drop-previous') {
+      checkGracePeriod(doc, opts, loaded.display);
       const result = dropPreviousInDocument(doc, opts.keys);
       verifyEdit(loaded.text, result.text, {
         set: {},
@@ -361,12 +363,37 @@ async function plan(opts: RotateKeysOptions, thorough: boolean, parse: Parser): 
   return reports;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Refuses to drop `<KEY>_PREVIOUS` while the rotation record above the key is younger than the grace
+ * period, unless forced: clients may still use the old key. A key without a record is not refused.
+ */
+function checkGracePeriod(doc: EnvDocument, opts: RotateKeysOptions, display: string): void {
+  if (opts.force) return;
+  const now = (opts.now ?? (() => new Date()))().getTime();
+  for (const key of opts.keys) {
+    if (!doc.assignments.some((a) => a.key === `${key}${PREVIOUS_SUFFIX}`)) continue;
+    const assignment = doc.assignments.find((a) => a.key === key);
+    if (!assignment || assignment.first === 0) continue;
+    const rotated = parseRotationRecord(doc.lines[assignment.first - 1]?.text ?? '');
+    if (!rotated) continue;
+    const ends = rotated.getTime() + GRACE_PERIOD_DAYS * DAY_MS;
+    if (ends <= now) continue;
+    const left = Math.ceil((ends - now) / DAY_MS);
+    throw new UsageError(
+      `${display}:${assignment.first + 1}: ${key} was rotated on ${rotated.toISOString().slice(0, 10)}; its ${GRACE_PERIOD_DAYS}-day grace period has ${left} day${left === 1 ? '' : 's'} left (pass --force to drop ${key}${PREVIOUS_SUFFIX} now)`,
+    );
+  }
+}
+
 /** The checks that refuse bad input, without making the edit; returns whether the file would change. */
 function checkFile(parse: Parser, loaded: Loaded, opts: RotateKeysOptions): boolean {
   const doc = parse(loaded.text);
   try {
     if (opts.action === 'drop-previous') {
       if (doc.invalidLines[0] !== undefined) inspectKeys(doc, []);
+      checkGracePeriod(doc, opts, loaded.display);
       const previous = new Set(opts.keys.map((k) => `${k}${PREVIOUS_SUFFIX}`));
       return doc.assignments.some((a) => previous.has(a.key));
     }

@@ -1,5 +1,5 @@
 // `tradesec rotate-keys` through the real CLI entry point: output, JSON, confirmation, restart, errors.
-import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as dotenvParse } from 'dotenv';
 import { describe, expect, it, vi } from 'vitest';
@@ -212,7 +212,15 @@ describe('tradesec rotate-keys', () => {
   it('drops the previous values with --drop-previous, and says when there is nothing to drop', async () => {
     const dir = await envDir();
     expect((await run(dir, ['rotate-keys', '--yes'])).code).toBe(0);
-    const drop = await run(dir, ['rotate-keys', '--yes', '--drop-previous']);
+    const early = await run(dir, ['rotate-keys', '--yes', '--drop-previous']);
+    expect(early.code).toBe(2);
+    expect(early.err).toMatch(
+      /^tradesec: \.env\.production:3: SECRET_KEY was rotated on \d{4}-\d{2}-\d{2}; its 7-day grace period has 7 days left \(pass --force to drop SECRET_KEY_PREVIOUS now\)\n$/,
+    );
+    expect(dotenvParse(await readFile(path.join(dir, '.env.production'))).SECRET_KEY_PREVIOUS).toBe(
+      OLD_SECRET,
+    );
+    const drop = await run(dir, ['rotate-keys', '--yes', '--drop-previous', '--force']);
     expect(drop.code).toBe(0);
     expect(drop.out).toContain('dropped SECRET_KEY      line 4  (SECRET_KEY_PREVIOUS removed)');
     const env = dotenvParse(await readFile(path.join(dir, '.env.production')));
@@ -322,6 +330,20 @@ describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () =>
       async () => {},
     ],
     [
+      '--force without --drop-previous',
+      ENV,
+      ['--force'],
+      'tradesec: --force only goes with --drop-previous',
+      async () => {},
+    ],
+    [
+      'a file with another hard link',
+      ENV,
+      [],
+      'tradesec: .env.production has 2 hard links; replacing it would leave the old keys under the other names (make it a single file first)',
+      async (dir) => link(path.join(dir, '.env.production'), path.join(dir, 'other-name')),
+    ],
+    [
       'too few bytes',
       ENV,
       ['--bytes', '8'],
@@ -368,9 +390,9 @@ describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () =>
 
   it('refuses an unknown option (commander may add a suggestion line)', async () => {
     const dir = await envDir();
-    const r = await run(dir, ['rotate-keys', '--yes', '--force']);
+    const r = await run(dir, ['rotate-keys', '--yes', '--frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^tradesec: unknown option '--force'/);
+    expect(r.err).toMatch(/^tradesec: unknown option '--frobnicate'/);
     expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
   });
 });

@@ -4,6 +4,7 @@ import { chown, link, lstat, mkdir, readdir, readFile, stat, symlink, writeFile 
 import path from 'node:path';
 import { parse as dotenvParse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import secretsCheck from '../../checks/secrets/index.js';
 import { UsageError } from '../../src/audit/errors.js';
 import { fingerprintSecret } from '../../src/audit/fingerprint.js';
 import { type KeyFileHandle, type KeyFs, nodeKeyFs } from '../../src/keys/fs-layer.js';
@@ -16,6 +17,7 @@ import {
   RotationError,
   rotateKeys,
 } from '../../src/keys/rotate.js';
+import { GRACE_PERIOD_DAYS } from '../../src/keys/rotation-record.js';
 import { tempDir } from '../helpers/temp.js';
 
 const OLD_SECRET = 'old-secret-key-value-0123456789abcdef';
@@ -221,7 +223,7 @@ describe('rotateKeys', () => {
 
   it('drops the previous values after the grace period, with a backup', async () => {
     const dir = await envDir();
-    await rotateKeys(options(dir));
+    await rotateKeys(options(dir, { now: () => new Date(Date.now() - 8 * 86_400_000) }));
     const rotated = await readFile(path.join(dir, '.env.production'), 'utf8');
     const [r] = await rotateKeys(options(dir, { action: 'drop-previous' }));
     const text = await readFile(path.join(dir, '.env.production'), 'utf8');
@@ -235,6 +237,28 @@ describe('rotateKeys', () => {
     const [again] = await rotateKeys(options(dir, { action: 'drop-previous' }));
     expect(again).toMatchObject({ changed: false, keys: [] });
     expect(again?.backup).toBeUndefined();
+  });
+
+  it('refuses to drop the previous values within the grace period unless forced', async () => {
+    const dir = await envDir();
+    const file = path.join(dir, '.env.production');
+    await rotateKeys(options(dir, { now: () => new Date('2025-06-01T12:00:00Z') }));
+    const rotated = await readFile(file, 'utf8');
+    const drop = (extra: Partial<RotateKeysOptions>) =>
+      rotateKeys(
+        options(dir, { action: 'drop-previous', now: () => new Date('2025-06-03T13:00:00Z'), ...extra }),
+      );
+    await expect(drop({})).rejects.toThrow(
+      '.env.production:4: SECRET_KEY was rotated on 2025-06-01; its 7-day grace period has 5 days left (pass --force to drop SECRET_KEY_PREVIOUS now)',
+    );
+    await expect(drop({ now: () => new Date('2025-06-08T00:00:00Z') })).rejects.toThrow('has 1 day left');
+    expect(await readFile(file, 'utf8')).toBe(rotated);
+    expect(await readdir(path.join(dir, BACKUP_DIR))).toHaveLength(1);
+    const [r] = await drop({ force: true });
+    expect(r?.changed).toBe(true);
+    // The same period as the secrets check's default, which reports a _PREVIOUS kept longer.
+    expect(secretsCheck.meta.options?.['grace-days']?.default).toBe(String(GRACE_PERIOD_DAYS));
+    expect(await readFile(file, 'utf8')).not.toContain('_PREVIOUS');
   });
 
   it('follows a symbolic link only when asked, and keeps the link', async () => {

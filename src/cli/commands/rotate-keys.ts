@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../audit/errors.js';
 import type { FileReport, RotateKeysOptions } from '../../keys/rotate.js';
+import { GRACE_PERIOD_DAYS } from '../../keys/rotation-record.js';
 import { action, type CliState, commaList, examples, repeatable } from '../program.js';
 
 interface RotateFlags {
@@ -11,6 +12,7 @@ interface RotateFlags {
   dryRun?: boolean;
   restart?: string;
   dropPrevious?: boolean;
+  force?: boolean;
   add?: boolean;
   yes?: boolean;
   followSymlinks?: boolean;
@@ -47,6 +49,10 @@ export function registerRotateKeys(program: Command, state: CliState): void {
       'run this command after rotating (no shell; quotes are honoured), e.g. "systemctl restart app"',
     )
     .option('--drop-previous', 'after the grace period: remove the <KEY>_PREVIOUS values instead of rotating')
+    .option(
+      '--force',
+      `with --drop-previous: drop them even within the ${GRACE_PERIOD_DAYS}-day grace period (a leaked key)`,
+    )
     .option('--add', 'create listed keys that are absent instead of refusing')
     .option('--follow-symlinks', 'rotate the file a symbolic link points to (refused otherwise)')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -67,6 +73,7 @@ export function registerRotateKeys(program: Command, state: CliState): void {
         ],
         ['tradesec rotate-keys --keys API_SECRET_KEY --yes', 'one key'],
         ['tradesec rotate-keys --drop-previous --yes', 'end the grace period'],
+        ['tradesec rotate-keys --drop-previous --force --yes', 'a leaked key: no grace period'],
       ]) +
         '\nThe old value stays as <KEY>_PREVIOUS so the app can accept both while clients move to the new key\n' +
         '(docs/key-rotation.md shows how). Values are never printed: only sha256 fingerprints.\n' +
@@ -102,6 +109,7 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
     '../../keys/generate.js'
   );
   if (flags.dropPrevious && flags.add) throw new UsageError('--add and --drop-previous do not go together');
+  if (flags.force && !flags.dropPrevious) throw new UsageError('--force only goes with --drop-previous');
   const bytes = parseSecretBytes(flags.bytes ?? '32');
   const format = parseSecretFormat(flags.format ?? 'base64url');
   const short = flags.dropPrevious ? undefined : shortSecretWarning(bytes);
@@ -118,6 +126,7 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
     // An explicit but empty --keys is refused by the rotation, not silently replaced by the defaults.
     keys: unique(flags.keys ?? rotate.DEFAULT_KEYS),
     action: flags.dropPrevious ? 'drop-previous' : 'rotate',
+    force: Boolean(flags.force),
     add: Boolean(flags.add),
     followSymlinks: Boolean(flags.followSymlinks),
     newSecret: () => generateSecret({ bytes, format }),
