@@ -69,7 +69,7 @@ export function registerRotateKeys(program: Command, state: CliState): void {
         ],
         [
           'tradesec rotate-keys --env-file app/.env.production --env-file bot/.env',
-          'two files, shared keys stay in sync',
+          'two files in one run: shared keys stay in sync',
         ],
         ['tradesec rotate-keys --keys API_SECRET_KEY --yes', 'one key'],
         ['tradesec rotate-keys --drop-previous --yes', 'end the grace period'],
