@@ -627,6 +627,11 @@ async function checkBackupDir(fs: KeyFs, loaded: Loaded): Promise<void> {
       `${shown} has mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, so other users can reach the backups of keys; run chmod 700 ${shown} (the file is unchanged)`,
     );
   }
+  try {
+    await fs.access(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw new UsageError(`${shown} is not writable (${fsReason(err)}); the file is unchanged`);
+  }
 }
 
 async function writeBackup(fs: KeyFs, loaded: Loaded, now: Date): Promise<string> {

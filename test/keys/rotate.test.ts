@@ -431,6 +431,26 @@ describe('bad input changes nothing', () => {
     expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
   });
 
+  it('refuses a backup directory it cannot write to, before changing any file', async () => {
+    const dir = await envDir();
+    await writeFile(path.join(dir, 'b.env'), ENV);
+    const backups = path.join(dir, BACKUP_DIR);
+    await mkdir(backups, { mode: 0o700 });
+    const fs: KeyFs = {
+      ...nodeKeyFs,
+      access: async (f, mode) => (f === backups ? Promise.reject(code('EACCES')) : nodeKeyFs.access(f, mode)),
+    };
+    const err = await rotateKeys(options(dir, { fs, files: ['.env.production', 'b.env'] })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as RotationError).message).toBe(
+      '.tradesec-backups is not writable (permission denied); the file is unchanged (no file was changed)',
+    );
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
+    expect(await readFile(path.join(dir, 'b.env'), 'utf8')).toBe(ENV);
+    expect(await readdir(backups)).toEqual([]);
+  });
+
   it.runIf(isRoot)('refuses, as root, a backup directory of another user', async () => {
     const dir = await envDir();
     await mkdir(path.join(dir, BACKUP_DIR), { mode: 0o700 });
