@@ -359,6 +359,8 @@ async function plan(opts: RotateKeysOptions, thorough: boolean, parse: Parser): 
     } else {
       reports.push({ ...base, keys: [], changed: checkFile(parse, loaded, opts) });
     }
+    // Refused now, so a dry run and the confirmation prompt already say so (checked again under the lock).
+    if (reports.at(-1)?.changed) await checkBackupDir(fs, loaded);
   }
   return reports;
 }

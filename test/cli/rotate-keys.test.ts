@@ -1,5 +1,5 @@
 // `tradesec rotate-keys` through the real CLI entry point: output, JSON, confirmation, restart, errors.
-import { link, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as dotenvParse } from 'dotenv';
 import { describe, expect, it, vi } from 'vitest';
@@ -328,6 +328,16 @@ describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () =>
       [],
       'tradesec: .env.production:4: not a KEY=value assignment dotenv can read; fix it first',
       async () => {},
+    ],
+    [
+      'a backup directory other users can reach (already on a dry run)',
+      ENV,
+      ['--dry-run'],
+      'tradesec: .tradesec-backups has mode 0755, so other users can reach the backups of keys; run chmod 700 .tradesec-backups (the file is unchanged)',
+      async (dir) => {
+        await mkdir(path.join(dir, '.tradesec-backups'));
+        await chmod(path.join(dir, '.tradesec-backups'), 0o755);
+      },
     ],
     [
       '--force without --drop-previous',
