@@ -1,4 +1,4 @@
-// Key rotation in env files: validate everything first, then per file lock, back up, and replace atomically.
+// Key rotation in env files: validate everything, then lock and check every file, then back up and replace each atomically.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import path from 'node:path';
