@@ -24,7 +24,16 @@ const NO_NGINX: Probe = {
 };
 
 function makeCert(
-  options: { days?: number; from?: Date; san?: string[] | null; key?: string; ca?: boolean } = {},
+  options: {
+    days?: number;
+    from?: Date;
+    san?: string[] | null;
+    key?: string;
+    ca?: boolean;
+    cn?: string;
+    /** Signs with this CA instead of self-signing. */
+    issuer?: { cert: string; key: string };
+  } = {},
 ): {
   cert: string;
   key: string;
@@ -43,19 +52,27 @@ function makeCert(
   const from = options.from ?? new Date('2026-01-01T00:00:00Z');
   cert.validity.notBefore = from;
   cert.validity.notAfter = new Date(from.getTime() + (options.days ?? 3650) * DAY);
-  const attrs = [{ name: 'commonName', value: 'example.com' }];
+  const attrs = [{ name: 'commonName', value: options.cn ?? 'example.com' }];
   cert.setSubject(attrs);
-  cert.setIssuer(attrs);
+  cert.setIssuer(
+    options.issuer ? forge.pki.certificateFromPem(options.issuer.cert).subject.attributes : attrs,
+  );
   const san = options.san === undefined ? ['example.com'] : options.san;
   cert.setExtensions([
     { name: 'basicConstraints', cA: options.ca ?? false },
     ...(san ? [{ name: 'subjectAltName', altNames: san.map((value) => ({ type: 2, value })) }] : []),
   ]);
-  cert.sign(priv, forge.md.sha256.create());
+  cert.sign(
+    options.issuer ? forge.pki.privateKeyFromPem(options.issuer.key) : priv,
+    forge.md.sha256.create(),
+  );
   return { cert: forge.pki.certificateToPem(cert), key };
 }
 
 const GOOD = makeCert();
+/** What `openssl req -x509` makes by default in OpenSSL 3: self-signed, CA:TRUE, here without a SAN. */
+const OPENSSL_SELF_SIGNED = makeCert({ ca: true, san: null });
+const LOCAL_CA = makeCert({ ca: true, san: null, cn: 'Example Local CA' });
 const OTHER_KEY = makeCert().key;
 
 const V122 = '[https]\nnginx-version = 1.22.1\n';
@@ -183,6 +200,14 @@ ${TLS_BLOCK}
       ...certFiles,
     },
     config: V122,
+  },
+  {
+    name: 'a CA certificate without SAN that signs the server certificate next to it',
+    files: {
+      'certs/ca.pem': LOCAL_CA.cert,
+      'certs/server.crt': makeCert({ issuer: LOCAL_CA, key: GOOD.key }).cert,
+      'certs/server.key': GOOD.key,
+    },
   },
   {
     name: 'a certificate with a SAN and its matching key, without nginx',
@@ -399,6 +424,21 @@ const FAIL: CheckCase[] = [
     name: 'certificate without subjectAltName',
     files: { 'cert.pem': makeCert({ san: null }).cert },
     findings: [{ rule: 'https/certificate-no-san', file: 'cert.pem' }],
+  },
+  {
+    name: 'a self-signed CA:TRUE certificate without SAN (openssl req -x509) that nginx serves',
+    files: {
+      'nginx.conf': HARDENED,
+      'ssl/cert.pem': makeCert({ ca: true, san: null, key: GOOD.key }).cert,
+      'ssl/key.pem': GOOD.key,
+    },
+    config: V122,
+    findings: [{ rule: 'https/certificate-no-san', file: 'ssl/cert.pem' }],
+  },
+  {
+    name: 'a lone self-signed CA:TRUE certificate without SAN, which signs nothing',
+    files: { 'certs/server.crt': OPENSSL_SELF_SIGNED.cert },
+    findings: [{ rule: 'https/certificate-no-san', file: 'certs/server.crt' }],
   },
   {
     name: 'ssl_certificate_key pointing at another key',
