@@ -453,6 +453,54 @@ const FAIL: CheckCase[] = [
   },
 ];
 
+/** Files nginx -t rejects, with the line and message nginx gives (checked against nginx below). */
+const SYNTAX_ERRORS: Array<{ name: string; file: string; text: string; line: number; message: string }> = [
+  {
+    name: 'a block directive ended by ";" (location /;)',
+    file: 'conf.d/app.conf',
+    text: confd(`${TLS_BLOCK}
+  location /;`),
+    line: 11,
+    message: 'directive "location" has no opening "{"',
+  },
+  {
+    name: 'a simple directive with a block (server_tokens off { })',
+    file: 'conf.d/app.conf',
+    text: confd(TLS_BLOCK, 'server_tokens off { }'),
+    line: 1,
+    message: 'directive "server_tokens" is not terminated by ";"',
+  },
+  {
+    name: 'a missing ";" before a block',
+    file: 'conf.d/app.conf',
+    text: confd(`  ssl_protocols TLSv1 TLSv1.2
+  location / {
+    return 204;
+  }`),
+    line: 6,
+    message: 'directive "ssl_protocols" is not terminated by ";"',
+  },
+  {
+    name: 'a main nginx.conf without events',
+    file: 'nginx.conf',
+    text: 'http {\n  server { listen 80; return 301 https://$host$request_uri; }\n}\n',
+    line: 1,
+    message: 'no "events" section in configuration',
+  },
+];
+
+FAIL.push(
+  ...SYNTAX_ERRORS.map(
+    (e): CheckCase => ({
+      name: `nginx -t fails: ${e.name}`,
+      files: { [e.file]: e.text, ...certFiles },
+      config: V122,
+      findings: [{ rule: 'https/nginx-parse-error', file: e.file, line: e.line }],
+      verify: (result) => expect(result.checks[0]?.findings[0]?.message).toContain(e.message),
+    }),
+  ),
+);
+
 const withDefaults = (c: CheckCase): CheckCase => ({ ...c, now: c.now ?? NOW, probe: c.probe ?? NO_NGINX });
 
 testCheck(check, {
@@ -555,6 +603,18 @@ describe.skipIf(!requireTool('nginx') || !requireTool('openssl'))(
         const results = await nginxAccepts(c);
         expect(results.length).toBeGreaterThan(0);
         for (const r of results) expect(r, r.stderr).toMatchObject({ exitCode: 0 });
+      });
+    }
+
+    for (const e of SYNTAX_ERRORS) {
+      it(`nginx -t rejects ${e.name} with the check's message`, async () => {
+        const dir = await tempDir();
+        await writeFiles(dir, { [e.file]: withTempPaths(e.text) });
+        const conf = e.file === 'nginx.conf' ? e.file : await writeHttpWrapper(dir, e.file);
+        const r = await runNginxTest(dir, conf);
+        expect(r.exitCode).not.toBe(0);
+        expect(r.stderr).toContain(e.message);
+        if (e.file !== 'nginx.conf') expect(r.stderr).toContain(`${e.file}:${e.line}`);
       });
     }
 

@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import { defineFact } from '../../audit/check.js';
 import type { RepoFile } from '../discovery.js';
 import type { TextFile } from '../text.js';
-import { type NginxDirective, parseNginx, walkNginx } from './parser.js';
+import { effectiveChildren, type NginxDirective, parseNginx, walkNginx } from './parser.js';
 
 /** What the loader needs from the audit context (a subset, so tools and benchmarks can call it directly). */
 export interface NginxSource {
@@ -213,6 +213,16 @@ export async function loadNginxConfigs(source: NginxSource): Promise<NginxConfig
     expanding.delete(file.path);
   };
   for (const file of parsed) await expand(file);
+
+  // A main configuration (http at its top) without events: nginx -t fails with no file or line.
+  for (const file of parsed) {
+    if (file.error || includedFiles.has(file.path)) continue;
+    const top = effectiveChildren(file.directives);
+    const http = top.find((d) => d.name === 'http' && d.block);
+    if (!http || top.some((d) => d.name === 'events' && d.block)) continue;
+    file.error = { message: 'no "events" section in configuration', line: http.line };
+    errors.push({ file: file.path, ...file.error });
+  }
 
   const roots: NginxRoot[] = parsed
     .filter((f) => !includedFiles.has(f.path) && !f.error)
