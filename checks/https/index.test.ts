@@ -202,6 +202,14 @@ ${TLS_BLOCK}
     config: V122,
   },
   {
+    name: 'server_tokens OFF and ssl_protocols in lower case: nginx compares both case-insensitively',
+    files: {
+      'conf.d/app.conf': confd(TLS_BLOCK.replace('TLSv1.2 TLSv1.3', 'tlsv1.2 TLSV1.3'), 'server_tokens OFF;'),
+      ...certFiles,
+    },
+    config: V122,
+  },
+  {
     name: 'a CA certificate without SAN that signs the server certificate next to it',
     files: {
       'certs/ca.pem': LOCAL_CA.cert,
@@ -247,6 +255,15 @@ const FAIL: CheckCase[] = [
     name: 'ssl_protocols with TLSv1 and TLSv1.1',
     files: {
       'conf.d/app.conf': confd(TLS_BLOCK.replace('TLSv1.2 TLSv1.3', 'TLSv1 TLSv1.1 TLSv1.2')),
+      ...certFiles,
+    },
+    config: V122,
+    findings: [{ rule: 'https/weak-protocol', file: 'conf.d/app.conf', line: 7 }],
+  },
+  {
+    name: 'ssl_protocols with tlsv1.1 in lower case',
+    files: {
+      'conf.d/app.conf': confd(TLS_BLOCK.replace('TLSv1.2 TLSv1.3', 'tlsv1.1 TLSv1.2')),
       ...certFiles,
     },
     config: V122,

@@ -18,7 +18,11 @@ import {
 /** One year, the HSTS max-age browsers' preload lists and Mozilla's guidelines ask for. */
 export const HSTS_MIN_MAX_AGE = 31_536_000;
 
-const WEAK_PROTOCOLS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1']);
+/** Lower-cased: nginx reads ssl_protocols (a bitmask) and on/off or enum values case-insensitively. */
+const WEAK_PROTOCOLS = new Set(['sslv2', 'sslv3', 'tlsv1', 'tlsv1.1']);
+
+/** True when the directive's first argument is `value`, compared the way nginx compares flags and enums. */
+const flagIs = (d: NginxDirective, value: string): boolean => d.args[0]?.value.toLowerCase() === value;
 const CIPHER_DIRECTIVES = new Set([
   'ssl_ciphers',
   'proxy_ssl_ciphers',
@@ -296,7 +300,7 @@ function checkListenHttp2(d: NginxDirective, version: NginxVersion, add: (f: Fin
 }
 
 function checkProtocols(d: NginxDirective, add: (f: FindingInput) => void): void {
-  const weak = d.args.map((a) => a.value).filter((p) => WEAK_PROTOCOLS.has(p));
+  const weak = d.args.map((a) => a.value).filter((p) => WEAK_PROTOCOLS.has(p.toLowerCase()));
   if (weak.length === 0) return;
   add({
     rule: 'weak-protocol',
@@ -393,7 +397,7 @@ function headerNames(directives: readonly NginxDirective[]): Set<string> {
 /** The rule nginx applies: a level with its own add_header inherits none of its parent's. */
 function checkHeaderInheritance(l: Level, add: (f: FindingInput) => void, inheritedFrom?: Level): void {
   const mine = own(l, 'add_header');
-  const merges = own(l, 'add_header_inherit').some((d) => d.args[0]?.value === 'merge');
+  const merges = own(l, 'add_header_inherit').some((d) => flagIs(d, 'merge'));
   if (mine.length > 0 && inheritedFrom && !merges) {
     const parentHeaders = own(inheritedFrom, 'add_header');
     const names = headerNames(mine);
@@ -433,7 +437,7 @@ function checkServerTokens(http: Level, servers: Level[], add: (f: FindingInput)
   const httpTokens = own(http, 'server_tokens').at(-1);
   for (const server of servers) {
     const tokens = own(server, 'server_tokens').at(-1) ?? httpTokens;
-    if (tokens && tokens.args[0]?.value === 'off') continue;
+    if (tokens && flagIs(tokens, 'off')) continue;
     const target = tokens ?? server.node;
     if (!target) continue;
     add({
@@ -471,7 +475,7 @@ function checkServer(
 ): boolean {
   const node = server.node as NginxDirective;
   const listens = own(server, 'listen').map((d) => ({ d, l: parseListen(d) }));
-  const sslOn = inherited(server, 'ssl').some((d) => d.args[0]?.value === 'on');
+  const sslOn = inherited(server, 'ssl').some((d) => flagIs(d, 'on'));
   const tls = sslOn || listens.some(({ l }) => l.ssl || l.quic);
   const missing = unfollowed(server, unresolved);
   const couldNotTell =
@@ -501,7 +505,7 @@ function checkServer(
   if (listens.some(({ l }) => !l.ssl && !l.quic && l.port === 80 && !isLoopback(l.address)) && !sslOn) {
     checkRedirect(server, label, add);
   }
-  if (own(server, 'ssl_reject_handshake').some((d) => d.args[0]?.value === 'on')) return true;
+  if (own(server, 'ssl_reject_handshake').some((d) => flagIs(d, 'on'))) return true;
 
   const cert = inherited(server, 'ssl_certificate');
   const key = inherited(server, 'ssl_certificate_key');
