@@ -335,6 +335,19 @@ const FAIL: CheckCase[] = [
     ],
   },
   {
+    name: 'port 80 redirects location / but serves location /api/ in clear',
+    files: {
+      'nginx.conf': HARDENED.replace(
+        'location / { return 301 https://$host$request_uri; }',
+        'location / { return 301 https://$host$request_uri; }\n    location /api/ { proxy_pass http://127.0.0.1:8000; }',
+      ),
+      ...certFiles,
+    },
+    config: V122,
+    findings: [{ rule: 'https/http-not-redirected', line: 9 }],
+    verify: (result) => expect(result.checks[0]?.findings[0]?.message).toContain('location /api/'),
+  },
+  {
     name: 'one server on port 80 and 443 without a redirect for plain http',
     files: { 'conf.d/app.conf': confd(`  listen 80;\n${TLS_BLOCK}`), ...certFiles },
     config: V122,

@@ -567,32 +567,87 @@ function checkDefaultProtocols(
   });
 }
 
-function checkRedirect(server: Level, label: string, add: (f: FindingInput) => void): void {
-  const places: Level[] = [server];
-  for (const d of server.children) {
-    if (d.block && d.name === 'if') places.push(level('if', d.block, server, d));
-    if (d.block && d.name === 'location' && d.args.length === 1 && d.args[0]?.value === '/') {
-      places.push(level('location', d.block, server, d));
-    }
-  }
+const ACME_CHALLENGE = '/.well-known/acme-challenge';
+
+/** The strongest redirect a place makes in its own directives or its `if` blocks. */
+function placeRedirect(place: Level): { kind: 'permanent' | 'temporary' | 'none'; at?: NginxDirective } {
   let temporary: NginxDirective | undefined;
-  for (const place of places) {
-    for (const d of place.children) {
+  const scopes = [
+    place,
+    ...place.children
+      .filter((d) => d.block && d.name === 'if')
+      .map((d) => level('if', d.block ?? [], place, d)),
+  ];
+  for (const scope of scopes) {
+    for (const d of scope.children) {
       const kind = redirectKind(d);
-      if (kind === 'permanent' || kind === 'drop') return;
+      if (kind === 'permanent' || kind === 'drop') return { kind: 'permanent', at: d };
       if (kind === 'temporary') temporary ??= d;
     }
   }
+  return temporary ? { kind: 'temporary', at: temporary } : { kind: 'none' };
+}
+
+/** Every location of a level, nested ones too: nginx does not inherit `return` into a nested location. */
+function locations(l: Level): Level[] {
+  return l.children
+    .filter((d) => d.block && d.name === 'location')
+    .flatMap((d) => {
+      const loc = level('location', d.block ?? [], l, d);
+      return [loc, ...locations(loc)];
+    });
+}
+
+/**
+ * A port 80 server must send every request to https: a redirect at the server level covers all of it,
+ * else every location that serves content must redirect (ACME challenges may be served in clear).
+ */
+function checkRedirect(server: Level, label: string, add: (f: FindingInput) => void): void {
   const node = server.node as NginxDirective;
-  add({
-    rule: 'http-not-redirected',
-    ...at(temporary ?? node),
-    ...(temporary ? { severity: 'low' as const } : {}),
-    message: temporary
-      ? `${label} on port 80 redirects to https with a temporary redirect (${temporary.name} ${argText(temporary)}); use 301 or 308`
-      : `${label} listens on port 80 without redirecting to https (return 301 https://$host$request_uri;)`,
-    evidence: `${label} port 80 ${temporary ? 'temporary' : 'no redirect'}`,
+  const top = placeRedirect(server);
+  if (top.kind === 'permanent') return;
+  const locs = locations(server).filter((l) => !argText(l.node as NginxDirective).includes(ACME_CHALLENGE));
+  const catchAll = locs.some((l) => {
+    const args = (l.node as NginxDirective).args.map((a) => a.value);
+    return args.at(-1) === '/' && (args.length === 1 || args[0] === '^~');
   });
+  const places = [
+    ...(catchAll ? [] : [{ place: server, redirect: top }]),
+    ...locs.map((place) => ({ place, redirect: placeRedirect(place) })),
+  ];
+  const serving = places.filter((p) => p.redirect.kind === 'none');
+  if (serving.length === places.length && top.kind === 'none') {
+    add({
+      rule: 'http-not-redirected',
+      ...at(node),
+      message: `${label} listens on port 80 without redirecting to https (return 301 https://$host$request_uri;)`,
+      evidence: `${label} port 80 no redirect`,
+    });
+    return;
+  }
+  for (const { place } of serving) {
+    const where =
+      place.node === node
+        ? 'its server level (no location / catches the rest)'
+        : `location ${argText(place.node as NginxDirective)}`;
+    add({
+      rule: 'http-not-redirected',
+      ...at(place.node as NginxDirective),
+      message: `${label} on port 80 serves ${where} over plain http instead of redirecting it to https`,
+      evidence: `${label} port 80 serves ${place.node === node ? 'server' : argText(place.node as NginxDirective)}`,
+    });
+  }
+  for (const { redirect } of [{ redirect: top }, ...places]) {
+    if (redirect.kind !== 'temporary' || !redirect.at) continue;
+    const temporary = redirect.at;
+    add({
+      rule: 'http-not-redirected',
+      ...at(temporary),
+      severity: 'low',
+      message: `${label} on port 80 redirects to https with a temporary redirect (${temporary.name} ${argText(temporary)}); use 301 or 308`,
+      evidence: `${label} port 80 temporary ${temporary.file}:${temporary.line}`,
+    });
+  }
 }
 
 function redirectKind(d: NginxDirective): 'permanent' | 'temporary' | 'drop' | undefined {
