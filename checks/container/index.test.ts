@@ -233,6 +233,32 @@ CMD ["uvicorn", "main:app"]
       },
     },
     {
+      name: 'a Python service publishing 80 and 443 on every interface: only the reverse proxy may',
+      files: {
+        'compose.yaml': `services:
+  api:
+    image: python:3.12-slim
+    command: uvicorn app.main:app --host 0.0.0.0 --port 8000
+    user: app
+    ports: ["80:8000", "443:8443"]
+    security_opt: [no-new-privileges:true]
+    cap_drop: [ALL]
+    read_only: true
+`,
+      },
+      findings: [
+        { rule: 'container/port-all-interfaces', line: 6 },
+        { rule: 'container/port-all-interfaces', line: 6 },
+      ],
+      verify: (result) =>
+        expect(result.checks[0]?.findings[0]?.message).toContain('python:3.12-slim is not a reverse proxy'),
+    },
+    {
+      name: 'cap_add: [ALL] after cap_drop: [ALL] adds every capability back',
+      files: { 'compose.yaml': hardenedService('    cap_add:\n      - ALL\n') },
+      findings: [{ rule: 'container/cap-drop-all', line: 8 }],
+    },
+    {
       name: 'no-new-privileges turned off (:false and =false)',
       files: {
         'compose.yaml': `services:
