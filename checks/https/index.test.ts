@@ -276,14 +276,24 @@ const FAIL: CheckCase[] = [
     findings: [{ rule: 'https/protocols-default', line: 2 }],
   },
   {
-    name: 'no ssl_protocols and an unknown nginx version: assumed oldest, a low note',
+    name: 'no ssl_protocols and an unknown nginx version: judged as the oldest supported, whose default is weak',
     files: { 'conf.d/app.conf': confd(TLS_BLOCK.replace(/.*ssl_protocols.*\n/, '')), ...certFiles },
-    status: 'warn',
     findings: [{ rule: 'https/protocols-default', line: 2 }],
     verify: (result) => {
       const f = result.checks[0]?.findings[0];
+      expect(f?.severity).toBe('medium');
+      expect(f?.message).toContain('1.18.0 (the oldest supported) is assumed');
+    },
+  },
+  {
+    name: 'http2 on; with an unknown nginx version: a note against the assumed oldest version',
+    files: { 'conf.d/app.conf': confd(`  http2 on;\n${TLS_BLOCK}`), ...certFiles },
+    status: 'warn',
+    findings: [{ rule: 'https/unknown-directive', line: 5 }],
+    verify: (result) => {
+      const f = result.checks[0]?.findings[0];
       expect(f?.severity).toBe('low');
-      expect(f?.message).toContain('1.18.0');
+      expect(f?.message).toContain('1.18.0 (the oldest supported) is assumed');
     },
   },
   {

@@ -217,11 +217,15 @@ function checkDirectiveName(
       message: `unknown directive "${d.name}"${hint}: nginx -t fails with 'unknown directive'`,
       evidence: d.name,
     });
-  } else if (since && known && !nginxAtLeast(version.version, since)) {
+  } else if (since && !nginxAtLeast(version.version, since)) {
+    // Against an assumed version this is a note: the deployed nginx may well be newer.
     add({
       rule: 'unknown-directive',
       ...at(d),
-      message: `"${d.name}" needs nginx ${since} or later, but the target is nginx ${version.version} (${describeSource(version)}): nginx -t fails with 'unknown directive'`,
+      ...(known ? {} : { severity: 'low' as const }),
+      message: known
+        ? `"${d.name}" needs nginx ${since} or later, but the target is nginx ${version.version} (${describeSource(version)}): nginx -t fails with 'unknown directive'`
+        : `"${d.name}" needs nginx ${since} or later; the nginx version is unknown, so ${version.version} (the oldest supported) is assumed, where nginx -t fails with 'unknown directive': set --nginx-version or nginx-version in the [https] section of .tradesecrc`,
       evidence: `${d.name} since ${since}`,
     });
   }
@@ -553,10 +557,11 @@ function checkDefaultProtocols(
   const v = version.version;
   if (nginxAtLeast(v, '1.27.3')) return;
   const defaults = nginxAtLeast(v, '1.23.4') ? 'TLSv1 TLSv1.1 TLSv1.2 TLSv1.3' : 'TLSv1 TLSv1.1 TLSv1.2';
-  const unsure = version.source === 'assumed' || missing.length > 0;
+  // An unknown version is judged as the oldest supported, whose default is weak: a failure, not a note.
+  const unsure = missing.length > 0;
   const why =
     version.source === 'assumed'
-      ? `the nginx version is unknown, so ${OLDEST_SUPPORTED_NGINX} (the oldest supported) is assumed; set nginx-version in the [https] section of .tradesecrc`
+      ? `the nginx version is unknown, so ${OLDEST_SUPPORTED_NGINX} (the oldest supported) is assumed; set --nginx-version or nginx-version in the [https] section of .tradesecrc`
       : `nginx ${v} (${describeSource(version)})`;
   add({
     rule: 'protocols-default',
