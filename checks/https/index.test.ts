@@ -374,7 +374,7 @@ const FAIL: CheckCase[] = [
     config: V122,
     findings: [{ rule: 'https/weak-hsts', line: 10 }],
     verify: (result) =>
-      expect(result.checks[0]?.findings.map((f) => f.severity).sort()).toEqual(['low', 'medium']),
+      expect(result.checks[0]?.findings.map((f) => f.severity).sort()).toEqual(['medium', 'medium']),
   },
   {
     name: 'add_header in a location silently drops the server’s HSTS',

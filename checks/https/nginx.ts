@@ -385,9 +385,8 @@ function checkHsts(d: NginxDirective, add: (f: FindingInput) => void): void {
     add({
       rule: 'weak-hsts',
       ...at(d),
-      severity: 'low',
       message:
-        'add_header Strict-Transport-Security lacks "always", so error responses (4xx, 5xx) go out without it',
+        'add_header Strict-Transport-Security lacks "always", so nginx drops it from error responses (4xx, 5xx)',
       evidence: 'hsts without always',
     });
   }
