@@ -45,6 +45,8 @@ export function analyzeDockerfile(model: DockerfileModel, context: DockerfileCon
       message: `${file} cannot be built: ${model.error.message}`,
       evidence: model.error.message,
     });
+    // A file Docker refuses is one finding: its other instructions never run.
+    return out;
   }
   for (const stage of model.stages) {
     checkBaseImage(model, stage, out);

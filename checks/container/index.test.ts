@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import type { AuditResult } from '../../src/audit/types.js';
 import { testCheck } from '../../test/helpers/check-tester.js';
 import check from './index.js';
 
@@ -347,9 +348,44 @@ services:
       findings: [
         { rule: 'container/compose-parse-error', file: 'compose.yaml' },
         { rule: 'container/dockerfile-parse-error', file: 'Dockerfile', line: 2 },
-        { rule: 'container/root-user', file: 'Dockerfile', line: 1 },
-        { rule: 'container/missing-healthcheck', file: 'Dockerfile', line: 1 },
       ],
+    },
+    ...(
+      [
+        ['FROM without an image', 'FROM\nUSER app\n', 1, 'FROM requires'],
+        [
+          'ENV without a value',
+          'FROM python:3.12-slim\nENV FOO\nUSER app\n',
+          2,
+          'ENV must have two arguments',
+        ],
+        [
+          'COPY with one argument',
+          'FROM python:3.12-slim\nCOPY onlyone\nUSER app\n',
+          2,
+          'COPY requires at least two',
+        ],
+      ] as const
+    ).map(([what, text, line, message]) => ({
+      name: `a Dockerfile Docker refuses: ${what} (one finding only)`,
+      files: { Dockerfile: `${text}HEALTHCHECK CMD ["true"]\nCMD python run.py\n` },
+      findings: [{ rule: 'container/dockerfile-parse-error', line }],
+      verify: (result: AuditResult) => expect(result.checks[0]?.findings[0]?.message).toContain(message),
+    })),
+    {
+      name: 'CMD with malformed JSON runs as the shell form',
+      files: {
+        Dockerfile: 'FROM python:3.12-slim\nUSER app\nHEALTHCHECK CMD ["true"]\nCMD ["python", "run.py"\n',
+      },
+      status: 'warn',
+      findings: [{ rule: 'container/shell-form-cmd', line: 4 }],
+    },
+    {
+      name: 'USER with the default root (:-root) and ARG APP_USER without a value resolves to root',
+      files: {
+        Dockerfile: `FROM python:3.12-slim\nARG APP_USER\nUSER \${APP_USER:-root}\nHEALTHCHECK CMD ["true"]\nCMD ["python"]\n`,
+      },
+      findings: [{ rule: 'container/root-user', line: 3 }],
     },
     {
       name: 'an image-based service without user: is a low note',
