@@ -120,6 +120,35 @@ function issuingCertificates(certs: ReadonlyMap<string, RepoCertificate>): Set<s
   return out;
 }
 
+const stem = (file: string): string => path.posix.basename(file).replace(/\.[^.]+$/, '');
+
+/**
+ * Pairs in one directory that nginx does not name: a file holding both, then the same name with another
+ * extension (server.crt and server.key), then a lone certificate with a lone key.
+ */
+function directoryPairs(
+  certs: readonly string[],
+  keys: readonly string[],
+  paired: ReadonlySet<string>,
+): Array<{ cert: string; key: string }> {
+  const out: Array<{ cert: string; key: string }> = [];
+  let c = certs.filter((f) => !paired.has(f));
+  let k = keys.filter((f) => !paired.has(f));
+  const take = (cert: string, key: string): void => {
+    out.push({ cert, key });
+    c = c.filter((f) => f !== cert);
+    k = k.filter((f) => f !== key);
+  };
+  for (const cert of [...c]) if (k.includes(cert)) take(cert, cert);
+  for (const cert of [...c]) {
+    const key = k.find((f) => stem(f) === stem(cert));
+    if (key) take(cert, key);
+  }
+  const [lone] = c;
+  if (lone && c.length === 1 && k.length === 1) take(lone, k[0] as string);
+  return out;
+}
+
 /** Certificate findings: expired, expiring, without SAN, and keys that do not match their certificate. */
 export async function analyzeCertificates(
   ctx: AuditContext,
@@ -177,12 +206,7 @@ export async function analyzeCertificates(
     entry.keys.push(file);
     byDir.set(path.posix.dirname(file), entry);
   }
-  for (const { certs, keys } of byDir.values()) {
-    const c = certs.filter((f) => !paired.has(f));
-    const k = keys.filter((f) => !paired.has(f));
-    if (c.length === 1 && k.length === 1 && c[0] !== k[0])
-      pairs.push({ cert: c[0] as string, key: k[0] as string });
-  }
+  for (const { certs, keys } of byDir.values()) pairs.push(...directoryPairs(certs, keys, paired));
   const reported = new Set<string>();
   for (const pair of pairs) {
     const cert = pem.certs.get(pair.cert)?.cert;

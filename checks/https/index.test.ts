@@ -218,6 +218,10 @@ ${TLS_BLOCK}
     },
   },
   {
+    name: 'one .pem holding a certificate and its own key, next to another certificate',
+    files: { 'certs/combined.pem': `${GOOD.cert}${GOOD.key}`, 'certs/other.crt': makeCert().cert },
+  },
+  {
     name: 'a certificate with a SAN and its matching key, without nginx',
     files: { 'certs/server.crt': GOOD.cert, 'certs/server.key': GOOD.key },
   },
@@ -485,6 +489,21 @@ const FAIL: CheckCase[] = [
     files: { 'nginx.conf': HARDENED, 'ssl/cert.pem': GOOD.cert, 'ssl/key.pem': OTHER_KEY },
     config: V122,
     findings: [{ rule: 'https/certificate-key-mismatch', file: 'nginx.conf', line: 14 }],
+  },
+  {
+    name: 'one .pem holding a certificate and a key that does not belong to it',
+    files: { 'certs/combined.pem': `${GOOD.cert}${OTHER_KEY}` },
+    findings: [{ rule: 'https/certificate-key-mismatch', file: 'certs/combined.pem' }],
+  },
+  {
+    name: 'server.crt, other.crt and a server.key that does not match server.crt: paired by name',
+    files: {
+      'certs/server.crt': GOOD.cert,
+      'certs/other.crt': makeCert({ key: OTHER_KEY }).cert,
+      'certs/server.key': OTHER_KEY,
+    },
+    findings: [{ rule: 'https/certificate-key-mismatch', file: 'certs/server.key' }],
+    verify: (result) => expect(result.checks[0]?.findings[0]?.message).toContain('certs/server.crt'),
   },
   {
     name: 'a lone certificate and key in one directory that do not match',
