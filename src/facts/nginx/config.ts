@@ -1,4 +1,5 @@
 // nginx configurations in a repository: discovery by name and content, includes resolved, one tree per top file.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { defineFact } from '../../audit/check.js';
@@ -62,12 +63,31 @@ const NGINX_DIR_SEGMENTS = new Set([
   'http.d',
 ]);
 const NOT_NGINX_EXT =
-  /\.(md|rst|txt|py|pyc|js|mjs|cjs|ts|json|ya?ml|toml|ini|cfg|sh|bash|pem|crt|cer|key|csr|p12|pfx|der|html?|css|png|jpe?g|gif|svg|ico|gz|tgz|zip|log|env|lua|sql|db|sqlite3?)$/i;
+  /\.(md|rst|txt|py|pyc|pyi|js|mjs|cjs|ts|tsx|jsx|json|ya?ml|toml|ini|cfg|sh|bash|pem|crt|cer|key|csr|p12|pfx|der|html?|css|png|jpe?g|gif|svg|ico|gz|tgz|zip|log|env|lua|sql|db|sqlite3?|lock|xml|csv|map|woff2?|ttf|pdf|so|whl|jar|go|rs|c|h|rb|php|java)$/i;
+/** Templates (Jinja and friends) are not nginx until rendered; `*.conf.template` (envsubst) stays nginx. */
+const TEMPLATE_EXT = /\.(j2|jinja2?|tmpl|tpl)$|(?<!\.conf)\.template$/i;
+/** Files read to look for nginx by content when neither their name nor their place says so. */
+const SNIFF_MAX_BYTES = 64 * 1024;
+/** A top-level `server {` or `http {` line, what a vhost file without a .conf name starts with. */
+const NGINX_TOP_LINE = /^(http|server)\s*\{/m;
+
+/** True for a file that may be nginx configuration by content: a small file with no telling extension. */
+function isSniffCandidate(file: RepoFile): boolean {
+  const base = path.posix.basename(file.path);
+  if (base.startsWith('.') || NOT_NGINX_EXT.test(base) || TEMPLATE_EXT.test(base)) return false;
+  if (/^(Docker|Container)file/i.test(base) || /\.(Docker|Container)file$/i.test(base)) return false;
+  try {
+    return statSync(file.abs).size <= SNIFF_MAX_BYTES;
+  } catch {
+    return false;
+  }
+}
 
 /** True for a file whose name or place says it is nginx configuration (parse errors are reported for these). */
 export function isStrongNginxCandidate(rel: string): boolean {
   const base = path.posix.basename(rel);
-  if (base.startsWith('.') || NOT_NGINX_EXT.test(base) || /^(Docker|Container)file/i.test(base)) return false;
+  if (base.startsWith('.') || NOT_NGINX_EXT.test(base) || TEMPLATE_EXT.test(base)) return false;
+  if (/^(Docker|Container)file/i.test(base)) return false;
   if (base === 'nginx.conf' || /\.nginx$/i.test(base) || /\.conf\.template$/i.test(base)) return true;
   const dirs = rel.split('/').slice(0, -1);
   return dirs.some((d) => NGINX_DIR_SEGMENTS.has(d) || /nginx/i.test(d));
@@ -179,7 +199,15 @@ export async function loadNginxConfigs(source: NginxSource): Promise<NginxConfig
     return file;
   };
 
-  const candidates = all.filter((f) => isStrongNginxCandidate(f.path) || isWeakNginxCandidate(f.path));
+  const named = all.filter((f) => isStrongNginxCandidate(f.path) || isWeakNginxCandidate(f.path));
+  const namedPaths = new Set(named.map((f) => f.path));
+  const sniffed: RepoFile[] = [];
+  for (const f of all) {
+    if (namedPaths.has(f.path) || !isSniffCandidate(f)) continue;
+    const text = await source.read(f);
+    if (text.kind === 'text' && NGINX_TOP_LINE.test(text.text)) sniffed.push(f);
+  }
+  const candidates = [...named, ...sniffed];
   const parsed = (
     await Promise.all(candidates.map((f) => parseFile(f.path, isStrongNginxCandidate(f.path))))
   ).filter((f): f is NginxFile => f !== undefined);
