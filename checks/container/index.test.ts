@@ -200,6 +200,8 @@ CMD ["uvicorn", "main:app"]
       },
       status: 'warn',
       findings: [{ rule: 'container/package-manager-as-user', line: 3 }],
+      verify: (result) =>
+        expect(result.checks[0]?.findings[0]?.message).toContain('falls back to a --user install'),
     },
     {
       name: 'ports bound to every interface in every spelling; the database is high',

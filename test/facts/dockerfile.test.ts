@@ -86,7 +86,13 @@ describe('Dockerfile parser', () => {
       digest: 'sha256:abc',
     });
     expect(parseImageRef('localhost:5000/app')).toEqual({ name: 'localhost:5000/app' });
-    for (const f of ['Dockerfile', 'docker/Dockerfile.prod', 'api.Dockerfile', 'Containerfile'])
+    for (const f of [
+      'Dockerfile',
+      'docker/Dockerfile.prod',
+      'api.Dockerfile',
+      'Containerfile',
+      'a/dockerfile',
+    ])
       expect(isDockerfileName(f), f).toBe(true);
     for (const f of ['Dockerfilex', 'Dockerfile.md', 'Dockerfile.j2', 'notes/dockerfile-tips.txt']) {
       expect(isDockerfileName(f), f).toBe(false);

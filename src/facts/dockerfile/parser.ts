@@ -83,7 +83,10 @@ export function isDockerfileName(rel: string): boolean {
   const base = path.posix.basename(rel);
   // Notes and templates named after a Dockerfile are not Dockerfiles (a Jinja template does not parse).
   if (/\.(md|txt|rst|adoc|orig|bak|swp|j2|jinja2?|tmpl|tpl|template|dockerignore)$/i.test(base)) return false;
-  return /^(Dockerfile|Containerfile)(\..+)?$/.test(base) || /\.(Dockerfile|Containerfile)$/i.test(base);
+  // `docker build` falls back to a lower-case `dockerfile` when there is no `Dockerfile`.
+  return (
+    /^(Dockerfile|Containerfile|dockerfile)(\..+)?$/.test(base) || /\.(Dockerfile|Containerfile)$/i.test(base)
+  );
 }
 
 /** Splits an image reference into registry/name, tag and digest. */
