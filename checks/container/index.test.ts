@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose variable references, not JS templates
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -65,6 +66,31 @@ volumes:
   db: {}
 `;
 
+/** A service whose hardening comes from ${VAR:-default} values: hardened unless the .env beside it says otherwise. */
+const INTERPOLATED = `services:
+  app:
+    image: myapp:1.0
+    ports: ["\${BIND:-127.0.0.1}:\${PORT:-8000}:8000"]
+    security_opt: ["no-new-privileges:\${NNP:-true}"]
+    cap_drop: [ALL]
+    read_only: \${RO:-true}
+    tmpfs: [/tmp]
+    user: "\${APP_UID:-1000}"
+`;
+
+/** Services that take their settings from another file with extends. */
+const EXTENDS_BASE = `services:
+  hardened:
+    security_opt: ["no-new-privileges:true"]
+    cap_drop: [ALL]
+    read_only: true
+    tmpfs: [/tmp]
+    user: "1000"
+  loose:
+    privileged: true
+    ports: ["8000:8000"]
+`;
+
 const hardenedService = (extra = ''): string => `services:
   app:
     build: .
@@ -97,6 +123,18 @@ CMD ["uvicorn", "main:app"]
           'FROM scratch\nCOPY app /app\nUSER 65532:65532\nHEALTHCHECK CMD ["/app", "health"]\nENTRYPOINT ["/app"]\n',
         'proxy/Dockerfile':
           'FROM nginxinc/nginx-unprivileged:1.27-alpine\nCOPY nginx.conf /etc/nginx/nginx.conf\nHEALTHCHECK CMD ["wget", "-qO-", "http://127.0.0.1:8080/"]\n',
+      },
+    },
+    {
+      name: '${VAR:-default} values without a .env take their hardened defaults',
+      files: { 'compose.yml': INTERPOLATED },
+    },
+    {
+      name: 'a service hardened through extends from another file',
+      files: {
+        'common/base.yml': EXTENDS_BASE,
+        'compose.yaml':
+          'services:\n  app:\n    image: myapp:1.0\n    extends:\n      file: common/base.yml\n      service: hardened\n',
       },
     },
     {
@@ -260,6 +298,31 @@ CMD ["uvicorn", "main:app"]
       name: 'cap_add: [ALL] after cap_drop: [ALL] adds every capability back',
       files: { 'compose.yaml': hardenedService('    cap_add:\n      - ALL\n') },
       findings: [{ rule: 'container/cap-drop-all', line: 8 }],
+    },
+    {
+      name: 'the .env beside the Compose file overrides ${VAR:-default} values',
+      files: {
+        'compose.yml': INTERPOLATED,
+        '.env': 'BIND=0.0.0.0\nNNP=false\nRO=false\nAPP_UID=0\n',
+      },
+      findings: [
+        { rule: 'container/port-all-interfaces', file: 'compose.yml', line: 4 },
+        { rule: 'container/no-new-privileges', file: 'compose.yml', line: 5 },
+        { rule: 'container/read-only', file: 'compose.yml', line: 7 },
+        { rule: 'container/root-user', file: 'compose.yml', line: 9 },
+      ],
+    },
+    {
+      name: 'a service that extends a loose service of another file inherits its problems there',
+      files: {
+        'common/base.yml': EXTENDS_BASE,
+        'compose.yaml':
+          'services:\n  worker:\n    image: myapp:1.0\n    user: "1000"\n    security_opt: [no-new-privileges]\n    cap_drop: [ALL]\n    read_only: true\n    extends:\n      file: common/base.yml\n      service: loose\n',
+      },
+      findings: [
+        { rule: 'container/privileged', file: 'common/base.yml', line: 9 },
+        { rule: 'container/port-all-interfaces', file: 'common/base.yml', line: 10 },
+      ],
     },
     {
       name: 'no-new-privileges turned off (:false and =false)',
