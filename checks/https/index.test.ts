@@ -265,6 +265,27 @@ const FAIL: CheckCase[] = [
     findings: [{ rule: 'https/weak-protocol', file: 'conf.d/app.conf', line: 7 }],
   },
   {
+    name: 'the fix only in a comment (# ssl_protocols TLSv1.2 TLSv1.3;) is not a fix',
+    files: {
+      'conf.d/app.conf': confd(TLS_BLOCK.replace('ssl_protocols', '# ssl_protocols')),
+      ...certFiles,
+    },
+    config: V122,
+    findings: [{ rule: 'https/protocols-default', line: 2 }],
+  },
+  {
+    name: 'TLSv1.2/1.3 in the http block, defeated by a server later in the file',
+    files: {
+      'nginx.conf': HARDENED.replace(
+        'ssl_protocols TLSv1.2 TLSv1.3;',
+        'ssl_protocols TLSv1 TLSv1.2;',
+      ).replace('  server_tokens off;', '  server_tokens off;\n  ssl_protocols TLSv1.2 TLSv1.3;'),
+      ...certFiles,
+    },
+    config: V122,
+    findings: [{ rule: 'https/weak-protocol', file: 'nginx.conf', line: 16 }],
+  },
+  {
     name: 'ssl_protocols with tlsv1.1 in lower case',
     files: {
       'conf.d/app.conf': confd(TLS_BLOCK.replace('TLSv1.2 TLSv1.3', 'tlsv1.1 TLSv1.2')),
@@ -657,7 +678,8 @@ async function nginxAccepts(
 describe.skipIf(!requireTool('nginx') || !requireTool('openssl'))(
   'nginx -t agrees with the https check',
   () => {
-    for (const c of PASS.filter((x) => Object.keys(x.files ?? {}).some((f) => f.endsWith('.conf')))) {
+    // Every passing case with an nginx configuration (any file that is not a certificate or key).
+    for (const c of PASS.filter((x) => Object.keys(x.files ?? {}).some((f) => !/\.(pem|crt|key)$/.test(f)))) {
       it(`nginx -t accepts the passing case "${c.name}"`, async () => {
         const results = await nginxAccepts(c);
         expect(results.length).toBeGreaterThan(0);
