@@ -81,11 +81,13 @@ describe('nginx configuration discovery', () => {
       'nginx/default.conf': 'server {\n  listen 80;\n',
       'app/gunicorn.conf': 'bind = "0.0.0.0:8000"\nworkers = 4\n',
       'other/site.conf': 'server { listen 80\n}\n}\n',
+      'deploy/upstream.conf': '# my vhost\nupstream app { server 127.0.0.1:8000 }\n',
       'nginx/LICENSE': 'Permission is hereby granted, free of charge, to any person\n',
       'nginx/htpasswd': 'admin:$apr1$abc$def\n',
       'fail2ban/nginx.conf.d/jail.conf': '[nginx-http-auth]\nenabled = true\n',
     });
     expect(configs.errors.map((e) => [e.file, e.line])).toEqual([
+      ['deploy/upstream.conf', 2],
       ['nginx/default.conf', 3],
       ['other/site.conf', 2],
     ]);

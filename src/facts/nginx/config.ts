@@ -102,7 +102,7 @@ export function isWeakNginxCandidate(rel: string): boolean {
 const TOP_BLOCKS = new Set(['http', 'server', 'events', 'upstream', 'stream', 'location', 'map', 'mail']);
 /** Text that reads as nginx even when it does not parse: a block or a typical directive at a line start. */
 const LOOKS_NGINX =
-  /^\s*((http|server|events|upstream|location|stream)\s*\{|(listen|server_name|ssl_\w+|proxy_\w+|add_header|include|limit_req\w*|return|root)\s+\S[^\n]*;)/m;
+  /^\s*((http|server|events|upstream|location|stream)\b[^;{}\n]*\{|(listen|server_name|ssl_\w+|proxy_\w+|add_header|include|limit_req\w*|return|root)\s+\S[^\n]*;)/m;
 
 function hasNginxShape(directives: readonly NginxDirective[]): boolean {
   return directives.some((d) => d.block !== undefined && TOP_BLOCKS.has(d.name));
