@@ -130,6 +130,23 @@ CMD ["uvicorn", "main:app"]
       files: { 'compose.yml': INTERPOLATED },
     },
     {
+      name: 'a proxy built from an nginx image publishes 80 and 443 on every interface',
+      files: {
+        'proxy/Dockerfile':
+          'FROM nginxinc/nginx-unprivileged:1.27-alpine\nCOPY nginx.conf /etc/nginx/nginx.conf\nUSER 101\nHEALTHCHECK CMD ["wget", "-q", "-O-", "http://127.0.0.1:8080/"]\nCMD ["nginx", "-g", "daemon off;"]\n',
+        'compose.yaml': `services:
+  proxy:
+    build: ./proxy
+    user: "101"
+    ports: ["80:8080", "443:8443"]
+    security_opt: [no-new-privileges:true]
+    cap_drop: [ALL]
+    read_only: true
+    tmpfs: [/tmp]
+`,
+      },
+    },
+    {
       name: 'a service hardened through extends from another file',
       files: {
         'common/base.yml': EXTENDS_BASE,
