@@ -77,6 +77,8 @@ describe('tradesec audit: exit codes and errors', () => {
       ['--only', 'nope'],
       ['--dry-run'],
       ['--root', '/'],
+      ['--nginx-version', 'latest'],
+      ['--nginx-version', '1.x'],
       ['--unknown-flag'],
     ]) {
       const r = await run(['audit', dir, '--allow-plugins', ...args]);
@@ -84,6 +86,20 @@ describe('tradesec audit: exit codes and errors', () => {
       expect(r.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.err).toMatch(/^tradesec: /);
     }
+  });
+
+  it('--nginx-version overrides the [https] nginx-version setting', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      '.tradesecrc': 'only = https\n[https]\nnginx-version = 1.22.1\n',
+      'conf.d/app.conf':
+        'server_tokens off;\nserver {\n  listen 443 ssl;\n  http2 on;\n  ssl_certificate a.pem;\n  ssl_certificate_key a.key;\n  ssl_protocols TLSv1.2 TLSv1.3;\n  add_header Strict-Transport-Security "max-age=63072000" always;\n}\n',
+    });
+    const configured = await run(['audit', dir, '--format', 'json']);
+    expect(configured.out).toContain('needs nginx 1.25.1 or later');
+    const flagged = await run(['audit', dir, '--format', 'json', '--nginx-version', '1.25.1']);
+    expect(flagged.out).not.toContain('needs nginx 1.25.1 or later');
+    expect(flagged.code).toBe(0);
   });
 
   it('exits 1 on findings at or above --fail-on, 0 below', async () => {
