@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/audit/config.js';
 import { runAudit } from '../../src/audit/engine.js';
-import { runCase, testCheck } from '../../test/helpers/check-tester.js';
+import { runCase, testCheck, withReadErrors } from '../../test/helpers/check-tester.js';
 import { commitAll, git, gitInit } from '../../test/helpers/git.js';
 import { tempDir, writeFiles } from '../../test/helpers/temp.js';
 import check, { dockerignoreDecision, parseDockerignore, secretKind } from './index.js';
@@ -343,6 +343,16 @@ testCheck(check, {
         expect(messages).toContain('app/.env.local');
       },
     },
+    {
+      name: 'a binary .dockerignore cannot be examined, so it does not pass',
+      files: {
+        '.gitignore': GITIGNORE,
+        Dockerfile: 'FROM x\n',
+        '.dockerignore': { content: Buffer.from([0x2e, 0x65, 0x00, 0x01]) },
+      },
+      setup: committed,
+      findings: [{ rule: 'env-in-git/unreadable-file', file: '.dockerignore' }],
+    },
   ],
   skip: [{ name: 'not a git repository', files: { '.env': 'A=1\n', '.gitignore': GITIGNORE } }],
 });
@@ -387,6 +397,27 @@ describe('env-in-git details', () => {
     expect(result.checks[0]?.findings.map((f) => `${f.rule} ${f.file}`)).toEqual([
       'env-in-git/secret-in-history deploy/tls.key',
     ]);
+  });
+
+  it('reports an unreadable .dockerignore instead of passing it', async () => {
+    const files = { '.gitignore': GITIGNORE, Dockerfile: 'FROM x\n', '.dockerignore': '.env*\n.git\n' };
+    const denied = withReadErrors(check, { '.dockerignore': 'permission denied' });
+    const { result } = await runCase(denied, { name: 'x', files, setup: committed });
+    expect(result.checks[0]?.status).toBe('fail');
+    expect(result.checks[0]?.findings.map((f) => `${f.rule} ${f.file}`)).toEqual([
+      'env-in-git/unreadable-file .dockerignore',
+    ]);
+    expect(result.checks[0]?.findings[0]?.message).toContain('permission denied');
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports a .dockerignore of mode 000 (not as root)', async () => {
+    const files = {
+      '.gitignore': GITIGNORE,
+      Dockerfile: 'FROM x\n',
+      '.dockerignore': { content: '.env*\n.git\n', mode: 0 },
+    };
+    const { result } = await runCase(check, { name: 'x', files, setup: committed });
+    expect(result.checks[0]?.findings.map((f) => f.rule)).toContain('env-in-git/unreadable-file');
   });
 
   it('classifies secret file names', () => {

@@ -11,6 +11,7 @@ import {
   type HistoryEntry,
   type SkipCode,
   skip,
+  unreadableFinding,
 } from '../../src/index.js';
 
 /** The ignore rule git says decides a path. */
@@ -480,7 +481,11 @@ async function checkDockerignore(ctx: CheckContext, disk: DiskFiles): Promise<Fi
       continue;
     }
     const text = await ctx.read(found.file);
-    if (text.kind !== 'text') continue;
+    if (text.kind !== 'text') {
+      // An ignore file that cannot be read cannot be vouched for: fail closed, never pass it.
+      findings.push(unreadableFinding(found.file, text));
+      continue;
+    }
     const rules = parseDockerignore(text.text);
     const inContext = (p: string) => (p.startsWith(prefix) ? p.slice(prefix.length) : undefined);
     const present = disk.secrets.map(inContext).filter((p): p is string => p !== undefined);

@@ -13,7 +13,6 @@ import {
   type RepoFile,
   type SyntaxNode,
   skip,
-  type TextFile,
   unreadableFinding,
 } from '../../src/index.js';
 import { dockerVariables } from './dockerfile.js';
@@ -275,15 +274,9 @@ async function readEnvFiles(ctx: CheckContext, files: readonly RepoFile[], findi
   for (const file of files) {
     const text = await ctx.read(file);
     if (text.kind === 'text') out.push(parsedEnv(file.path, parseEnvFile(text.text)));
-    else findings.push(unreadableFinding(file.path, describeUnread(text)));
+    else findings.push(unreadableFinding(file.path, text));
   }
   return out;
-}
-
-function describeUnread(text: Exclude<TextFile, { kind: 'text' }>): string {
-  if (text.kind === 'binary') return 'binary content';
-  if (text.kind === 'too-large') return `too large to read as text: ${text.size} bytes`;
-  return text.error;
 }
 
 // Exposure: the file is tracked, or some commit of some ref held the value in an env-like file.
@@ -420,7 +413,7 @@ function firstErrorLine(root: SyntaxNode): number | undefined {
 
 async function examineDockerfile(ctx: CheckContext, file: RepoFile): Promise<FindingInput[]> {
   const text = await ctx.read(file);
-  if (text.kind !== 'text') return [unreadableFinding(file.path, describeUnread(text))];
+  if (text.kind !== 'text') return [unreadableFinding(file.path, text)];
   const findings: FindingInput[] = [];
   for (const v of dockerVariables(text.text)) {
     if (v.value === undefined || !isSecretName(v.name) || isNonSecretLiteral(v.value, v.name)) continue;

@@ -90,8 +90,19 @@ export function skip(code: SkipCode, reason: string): CheckOutcome {
   return { skip: { code, reason } };
 }
 
-/** A finding for a file the check needed but could not read. */
-export function unreadableFinding(file: string, error: string): FindingInput {
+/** Why a file was not read as text, in a few words. */
+export function describeUnread(text: Exclude<TextFile, { kind: 'text' }>): string {
+  if (text.kind === 'binary') return 'binary content';
+  if (text.kind === 'too-large') return `too large to read as text: ${text.size} bytes`;
+  return text.error;
+}
+
+/** A finding for a file (or directory) the check needed but could not read. */
+export function unreadableFinding(
+  file: string,
+  problem: string | Exclude<TextFile, { kind: 'text' }>,
+): FindingInput {
+  const error = typeof problem === 'string' ? problem : describeUnread(problem);
   return {
     rule: 'unreadable-file',
     file,
