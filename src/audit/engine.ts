@@ -1,9 +1,9 @@
 // The audit engine: runs the selected checks on one shared context and resolves their findings.
 import path from 'node:path';
 import { createProbe, type Probe } from '../facts/probe.js';
-import type { Check } from './check.js';
+import { type Check, unreadableDirFinding } from './check.js';
 import type { AuditConfig } from './config.js';
-import { checkContext, createAuditContext } from './context.js';
+import { type ContextOptions, checkContext, createAuditContext } from './context.js';
 import { UsageError } from './errors.js';
 import { findingFingerprint, maskSecrets } from './fingerprint.js';
 import { atLeast } from './severity.js';
@@ -49,6 +49,8 @@ export interface AuditOptions {
   baselineName?: string;
   /** false ignores `tradesec-ignore` comments (CI). */
   inlineIgnores?: boolean;
+  /** Lists a directory during file discovery (tests inject failures). */
+  listDir?: ContextOptions['listDir'];
 }
 
 /** The checks to run, in point order; unknown ids are a usage error. */
@@ -121,6 +123,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     now,
     ...(options.hostRoot ? { hostRoot: options.hostRoot } : {}),
     ...(options.isRoot === undefined ? {} : { isRoot: options.isRoot }),
+    ...(options.listDir ? { listDir: options.listDir } : {}),
   });
   const inline = options.inlineIgnores ?? config.inlineIgnores;
   const baseline = new Set((options.baseline?.findings ?? []).map((f) => f.fingerprint));
@@ -130,9 +133,28 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       const started = performance.now();
       const base = { id: check.meta.id, point: check.meta.point, title: check.meta.title };
       let outcome: CheckOutcome;
+      // Whether the check looked at the discovered files: then directories that could not be listed matter to it.
+      let walked = false;
+      const view = checkContext(shared, check.meta.id);
+      Object.assign(view, {
+        files: () => {
+          walked = true;
+          return shared.files();
+        },
+        glob: (patterns: string | readonly string[]) => {
+          walked = true;
+          return shared.glob(patterns);
+        },
+      });
       try {
-        const raw = await check.run(checkContext(shared, check.meta.id));
+        const raw = await check.run(view);
         outcome = Array.isArray(raw) ? { findings: raw } : raw;
+        const dirs = walked ? await shared.unreadableDirs() : [];
+        // Nothing to examine may only mean the files were in a directory that could not be listed: fail closed.
+        if (dirs.length > 0 && 'skip' in outcome && outcome.skip.code === 'not-applicable')
+          outcome = { findings: [] };
+        if (dirs.length > 0 && 'findings' in outcome)
+          outcome = { findings: [...outcome.findings, ...dirs.map(unreadableDirFinding)] };
       } catch (err) {
         // A configuration mistake found by a check (a malformed setting) ends the audit with exit 2.
         if (err instanceof UsageError) throw err;

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { baselineOf } from '../../src/audit/baseline.js';
 import { defineCheck, skip } from '../../src/audit/check.js';
@@ -108,6 +109,35 @@ describe('engine', () => {
     expect(pass.checks[0]?.status).toBe('pass');
     const skipped = await audit({}, '', { checks: [lineCheck] });
     expect(skipped.checks[0]).toMatchObject({ status: 'skip', skipReason: 'not-applicable: no app.conf' });
+  });
+
+  it('reports a directory that could not be listed to each check that looked at the files', async () => {
+    const globbing = defineCheck({
+      meta: { id: 'globbing', point: 4, title: 'Env files', description: 'Globs.', targets: ['repo'], rules },
+      async run(ctx) {
+        const files = await ctx.glob('*.env');
+        return files.length ? [] : skip('not-applicable', 'no env file');
+      },
+    });
+    const denied = Object.assign(new Error('denied'), { code: 'EACCES' });
+    const listDir = async (abs: string) => {
+      if (abs.endsWith('/secrets')) throw denied;
+      return readdir(abs, { withFileTypes: true });
+    };
+    const r = await audit({ 'app.conf': 'fine\n', 'secrets/prod.env': 'A=1\n' }, '', {
+      checks: [lineCheck, globbing],
+      listDir,
+    });
+    // lineCheck reads one file by name and never looks at the tree: the directory is not its business.
+    expect(r.checks[0]?.status).toBe('pass');
+    // Finding nothing to examine is not a skip when a directory could not be listed.
+    expect(r.checks[1]).toMatchObject({ status: 'fail' });
+    expect(r.checks[1]?.findings.map((f) => `${f.rule} ${f.file}`)).toEqual([
+      'globbing/unreadable-file secrets',
+    ]);
+    expect(r.checks[1]?.findings[0]?.message).toContain(
+      'directory secrets could not be listed (permission denied)',
+    );
   });
 
   it('masks secret values in messages', async () => {
