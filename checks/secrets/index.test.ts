@@ -457,6 +457,20 @@ testCheck(secrets, {
       config: '[secrets]\ngrace-days = 5\n',
     },
     {
+      name: 'encoded placeholders are judged by what they decode to',
+      files: {
+        '.env.production': env({
+          SECRET_KEY: Buffer.from('changeme'.repeat(4)).toString('base64url'),
+          API_SECRET_KEY: Buffer.from('12345678901234567890123456789012').toString('base64'),
+        }),
+      },
+      now: NOW,
+      findings: [
+        { rule: 'secrets/placeholder', line: 2 },
+        { rule: 'secrets/placeholder', line: 4 },
+      ],
+    },
+    {
       name: 'a binary production env file cannot be examined',
       files: { '.env.production': { content: Buffer.from([0x53, 0x00, 0x01, 0x02]) } },
       findings: [{ rule: 'secrets/unreadable-file', file: '.env.production' }],
