@@ -209,10 +209,23 @@ export function traceableKeys(envs: readonly ParsedEnv[], minBytes: number): Key
   return out;
 }
 
-/** Values shared by two production env files, or by two different keys. */
-export function examineReuse(keys: readonly KeyLocation[]): FindingInput[] {
+/** Assignments in other (non-production, non-example) env files whose value is one of the production keys. */
+export function copiesOf(keys: readonly KeyLocation[], others: readonly ParsedEnv[]): KeyLocation[] {
+  const values = new Set(keys.map((k) => k.value));
+  return others.flatMap((env) =>
+    [...env.effective.values()]
+      .filter((e) => values.has(e.value))
+      .map((e) => ({ file: env.path, key: e.key, line: e.line, value: e.value })),
+  );
+}
+
+/** Values shared by two production env files, by two different keys, or copied into another env file. */
+export function examineReuse(
+  keys: readonly KeyLocation[],
+  copies: readonly KeyLocation[] = [],
+): FindingInput[] {
   const byValue = new Map<string, KeyLocation[]>();
-  for (const k of keys) {
+  for (const k of [...keys, ...copies]) {
     // `<KEY>_PREVIOUS` legitimately equals the value another file still uses during a rotation.
     if (previousOf(k.key) !== undefined) continue;
     const list = byValue.get(k.value) ?? [];

@@ -60,6 +60,8 @@ const dockerCont = key();
 const stalePrevious = key();
 const clean1 = key();
 const clean2 = key();
+const devCopy = key();
+const stagingCopy = key();
 
 testCheck(secrets, {
   pass: [
@@ -455,6 +457,24 @@ testCheck(secrets, {
       ],
       secrets: [p1, p2, stalePrevious],
       config: '[secrets]\ngrace-days = 5\n',
+    },
+    {
+      name: 'a production value copied into .env, .env.staging or an example file',
+      files: {
+        '.env.production': env({ SECRET_KEY: devCopy, API_SECRET_KEY: stagingCopy }),
+        '.env': `SECRET_KEY=${devCopy}\nDEBUG=true\n`,
+        'deploy/.env.staging': `OTHER=1\nAPI_SECRET_KEY=${stagingCopy}\n`,
+        '.env.sample': `SECRET_KEY=${devCopy}\n`,
+      },
+      now: NOW,
+      findings: [
+        { rule: 'secrets/reused-key', file: '.env.production', line: 2 },
+        { rule: 'secrets/reused-key', file: '.env.production', line: 4 },
+        { rule: 'secrets/reused-key', file: '.env', line: 1 },
+        { rule: 'secrets/reused-key', file: 'deploy/.env.staging', line: 2 },
+        { rule: 'secrets/real-key-in-example', file: '.env.sample', line: 1 },
+      ],
+      secrets: [devCopy, stagingCopy],
     },
     {
       name: 'encoded placeholders are judged by what they decode to',

@@ -17,6 +17,7 @@ import {
 } from '../../src/index.js';
 import { dockerVariables } from './dockerfile.js';
 import {
+  copiesOf,
   examineExample,
   examineProductionEnv,
   examineReuse,
@@ -41,6 +42,9 @@ export const EXAMPLE_ENV_FILES: readonly string[] = [
   '.env.template',
   '.env.dist',
 ];
+
+/** Every env file, whatever its environment: production values must not appear in any of them. */
+const ANY_ENV_FILES: readonly string[] = ['.env', '.env.*', '*.env'];
 
 const DOCKERFILES: readonly string[] = [
   'Dockerfile',
@@ -217,9 +221,10 @@ export default defineCheck({
     const options = readOptions(ctx);
     const configured = ctx.settings.list('env-files');
     const isExample = globMatcher(EXAMPLE_ENV_FILES);
-    const [prodFiles, exampleFiles, dockerfiles, pyFiles] = await Promise.all([
+    const [prodFiles, exampleFiles, envFiles, dockerfiles, pyFiles] = await Promise.all([
       ctx.glob([...PRODUCTION_ENV_FILES, ...configured]).then((fs) => fs.filter((f) => !isExample(f.path))),
       ctx.glob(EXAMPLE_ENV_FILES),
+      ctx.glob(ANY_ENV_FILES).then((fs) => fs.filter((f) => !isExample(f.path))),
       ctx.glob(DOCKERFILES).then((fs) => fs.filter((f) => !f.path.endsWith('.dockerignore'))),
       ctx.glob(['*.py', '*.pyi']),
     ]);
@@ -234,7 +239,14 @@ export default defineCheck({
     const production = await readEnvFiles(ctx, prodFiles, findings);
     for (const env of production) findings.push(...examineProductionEnv(env, options, ctx.now));
     const keys = traceableKeys(production, options.minBytes);
-    findings.push(...examineReuse(keys));
+    // A production value in any other env file (.env, .env.staging) is reused: rotating one copy leaves the other.
+    const isProduction = new Set(prodFiles.map((f) => f.path));
+    const others = await readEnvFiles(
+      ctx,
+      envFiles.filter((f) => !isProduction.has(f.path)),
+      findings,
+    );
+    findings.push(...examineReuse(keys, copiesOf(keys, others)));
     for (const example of await readEnvFiles(ctx, exampleFiles, findings)) {
       findings.push(...examineExample(example, keys));
     }
