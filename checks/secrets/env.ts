@@ -254,7 +254,11 @@ export function examineReuse(
 }
 
 /** Example files: placeholders are fine, but not a production key or a published one. */
-export function examineExample(example: ParsedEnv, production: readonly KeyLocation[]): FindingInput[] {
+export function examineExample(
+  example: ParsedEnv,
+  production: readonly KeyLocation[],
+  minBytes: number,
+): FindingInput[] {
   const findings: FindingInput[] = [];
   for (const e of example.parsed.entries) {
     if (isUnexaminable(e.value) || isPlaceholder(e.value)) continue;
@@ -275,6 +279,14 @@ export function examineExample(example: ParsedEnv, production: readonly KeyLocat
         ...base,
         rule: 'real-key-in-example',
         message: `${e.key} in ${example.path} holds the production value of ${prod.key} in ${prod.file} (${fp}); example files are committed and shared`,
+      });
+    } else if (verdictOf(e.key, e.value, minBytes) === 'ok') {
+      // A strong value under a secret name looks generated: someone's real key, or one that will be used as is.
+      findings.push({
+        ...base,
+        rule: 'real-key-in-example',
+        severity: 'medium',
+        message: `${e.key} in ${example.path} holds what looks like a real generated key (${fp}), not a placeholder; example files are committed and shared`,
       });
     }
   }

@@ -61,10 +61,18 @@ const stalePrevious = key();
 const clean1 = key();
 const clean2 = key();
 const devCopy = key();
+const exampleReal = key();
 const stagingCopy = key();
 
 testCheck(secrets, {
   pass: [
+    {
+      name: 'only an example env file, holding placeholders: examined, and fine',
+      files: {
+        '.env.example': 'SECRET_KEY=changeme\nAPI_SECRET_KEY=\nDEBUG=false\n',
+        'README.md': '# app\n',
+      },
+    },
     {
       name: "a Python file without secret-named assignments is not parsed, so its syntax error is not this check's",
       files: {
@@ -459,6 +467,15 @@ testCheck(secrets, {
       config: '[secrets]\ngrace-days = 5\n',
     },
     {
+      name: 'only a .env.sample, holding a published key and a generated-looking key',
+      files: { '.env.sample': `SECRET_KEY=${PUBLISHED[0]}\nAPI_SECRET_KEY=${exampleReal}\n` },
+      findings: [
+        { rule: 'secrets/published-key', file: '.env.sample', line: 1 },
+        { rule: 'secrets/real-key-in-example', file: '.env.sample', line: 2 },
+      ],
+      secrets: [...PUBLISHED, exampleReal],
+    },
+    {
       name: 'a production value copied into .env, .env.staging or an example file',
       files: {
         '.env.production': env({ SECRET_KEY: devCopy, API_SECRET_KEY: stagingCopy }),
@@ -505,9 +522,6 @@ testCheck(secrets, {
 
   skip: [
     { name: 'an empty repository', setup: gitInit },
-    {
-      name: 'only an example env file and docs',
-      files: { '.env.example': 'SECRET_KEY=changeme\n', 'README.md': '# app\n' },
-    },
+    { name: 'only docs', files: { 'README.md': '# app\n' } },
   ],
 });

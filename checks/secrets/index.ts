@@ -228,10 +228,16 @@ export default defineCheck({
       ctx.glob(DOCKERFILES).then((fs) => fs.filter((f) => !f.path.endsWith('.dockerignore'))),
       ctx.glob(['*.py', '*.pyi']),
     ]);
-    if (prodFiles.length === 0 && pyFiles.length === 0 && dockerfiles.length === 0) {
+    // Example files alone are worth examining: a template holding the guide's key is copied by everyone.
+    if (
+      prodFiles.length === 0 &&
+      exampleFiles.length === 0 &&
+      pyFiles.length === 0 &&
+      dockerfiles.length === 0
+    ) {
       return skip(
         'not-applicable',
-        `no production env file (${[...PRODUCTION_ENV_FILES, ...configured].join(', ')}), Python source or Dockerfile`,
+        `no production or example env file (${[...PRODUCTION_ENV_FILES, ...configured].join(', ')}), Python source or Dockerfile`,
       );
     }
 
@@ -248,7 +254,7 @@ export default defineCheck({
     );
     findings.push(...examineReuse(keys, copiesOf(keys, others)));
     for (const example of await readEnvFiles(ctx, exampleFiles, findings)) {
-      findings.push(...examineExample(example, keys));
+      findings.push(...examineExample(example, keys, options.minBytes));
     }
     findings.push(...(await examineGit(ctx, keys, configured)));
     if (pyFiles.length > 0) findings.push(...(await examinePython(ctx, pyFiles)));
