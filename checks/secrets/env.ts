@@ -1,13 +1,7 @@
 // The examination of parsed env files: required keys, strength, reuse, rotation, example files.
-import {
-  type EnvEntry,
-  type EnvFile,
-  envValues,
-  type FindingInput,
-  fingerprintSecret,
-} from '../../src/index.js';
+import { type EnvEntry, type EnvFile, envValues, type FindingInput } from '../../src/index.js';
 import { isSecretName, isUnexaminable, previousOf } from './names.js';
-import { assessStrength, isPlaceholder, isPublishedKey, isUuid } from './strength.js';
+import { assessStrength, isPlaceholder, isPublishedKey, isUuid, shownFingerprint } from './strength.js';
 
 /** The check's settings after validation. */
 export interface SecretsOptions {
@@ -87,7 +81,7 @@ function examineValue(
   options: SecretsOptions,
 ): FindingInput[] {
   const { key, value, line } = entry;
-  const fp = fingerprintSecret(value);
+  const fp = shownFingerprint(value);
   const base = { file: env.path, line, secrets: [value], evidence: `${key} ${fp}` };
   const where = `${key} in ${env.path}${overrides(env, entry)}`;
   switch (verdict) {
@@ -154,14 +148,14 @@ function examineRotation(
         file: env.path,
         line,
         message: `${key} in ${env.path} still holds the old value of ${current} ${days} days after its rotation (grace period: ${options.graceDays} days)`,
-        evidence: `${key} ${fingerprintSecret(value)}`,
+        evidence: `${key} ${shownFingerprint(value)}`,
         secrets: [value],
       },
     ];
   }
   // A key that must be replaced anyway (weak, placeholder, published) gets no note about its age.
   if (verdict !== 'ok') return [];
-  const fp = fingerprintSecret(value);
+  const fp = shownFingerprint(value);
   if (!entry.rotatedAt) {
     return [
       {
@@ -235,7 +229,7 @@ export function examineReuse(
   const findings: FindingInput[] = [];
   for (const [value, list] of byValue) {
     if (list.length < 2) continue;
-    const fp = fingerprintSecret(value);
+    const fp = shownFingerprint(value);
     for (const k of list) {
       const others = list
         .filter((o) => o !== k)
@@ -262,7 +256,7 @@ export function examineExample(
   const findings: FindingInput[] = [];
   for (const e of example.parsed.entries) {
     if (isUnexaminable(e.value) || isPlaceholder(e.value)) continue;
-    const fp = fingerprintSecret(e.value);
+    const fp = shownFingerprint(e.value);
     const base = { file: example.path, line: e.line, evidence: `${e.key} ${fp}`, secrets: [e.value] };
     if (isPublishedKey(e.value)) {
       findings.push({

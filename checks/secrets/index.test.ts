@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { fingerprintSecret } from '../../src/audit/fingerprint.js';
 import { testCheck } from '../../test/helpers/check-tester.js';
 import { commitAll, git, gitInit } from '../../test/helpers/git.js';
 import secrets from './index.js';
@@ -492,6 +493,31 @@ testCheck(secrets, {
         { rule: 'secrets/real-key-in-example', file: '.env.sample', line: 1 },
       ],
       secrets: [devCopy, stagingCopy],
+    },
+    {
+      name: 'a placeholder or short value is not fingerprinted: its hash would give it away',
+      files: {
+        '.env.production': env({ SECRET_KEY: 'changeme', API_SECRET_KEY: 'Zq8!x' }),
+        'app/settings.py': 'SECRET_KEY = "your-secret-key-here"\n',
+      },
+      now: NOW,
+      findings: [
+        { rule: 'secrets/placeholder', line: 2 },
+        { rule: 'secrets/weak-key', line: 4 },
+        { rule: 'secrets/hardcoded-in-source', file: 'app/settings.py', line: 1 },
+      ],
+      secrets: ['changeme', 'Zq8!x', 'your-secret-key-here'],
+      verify: (result) => {
+        const findings = result.checks[0]?.findings ?? [];
+        const text = JSON.stringify(findings);
+        for (const v of ['changeme', 'Zq8!x', 'your-secret-key-here']) {
+          expect(text).not.toContain(fingerprintSecret(v));
+        }
+        expect(findings.find((f) => f.rule === 'secrets/placeholder')?.message).toContain(
+          '(placeholder value)',
+        );
+        expect(findings.find((f) => f.rule === 'secrets/weak-key')?.message).toContain('(short value)');
+      },
     },
     {
       name: 'encoded placeholders are judged by what they decode to',

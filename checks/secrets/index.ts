@@ -5,7 +5,6 @@ import {
   defineCheck,
   descendantsOfType,
   type FindingInput,
-  fingerprintSecret,
   globMatcher,
   lineOf,
   parseEnvFile,
@@ -30,7 +29,7 @@ import {
 import { ENV_LIKE_GLOBS, findExposures, shortCommit } from './exposure.js';
 import { isNonSecretLiteral, isSecretName } from './names.js';
 import { findHardcodedSecrets } from './python.js';
-import { isPublishedKey } from './strength.js';
+import { isPublishedKey, shownFingerprint } from './strength.js';
 
 /** Production env files examined by default, at any depth. */
 export const PRODUCTION_ENV_FILES: readonly string[] = ['.env.production', '.env.prod'];
@@ -309,7 +308,7 @@ async function examineGit(ctx: CheckContext, keys: readonly KeyLocation[], confi
   ]);
   const findings: FindingInput[] = [];
   for (const k of keys) {
-    const fp = fingerprintSecret(k.value);
+    const fp = shownFingerprint(k.value);
     const base = { rule: 'exposed-in-git', file: k.file, line: k.line, secrets: [k.value] };
     const exposure = exposures.get(k.value);
     if (exposure) {
@@ -383,7 +382,7 @@ async function examinePython(ctx: CheckContext, files: readonly RepoFile[]): Pro
     try {
       const root = tree.rootNode;
       for (const h of findHardcodedSecrets(root)) {
-        const fp = fingerprintSecret(h.value);
+        const fp = shownFingerprint(h.value);
         const published = isPublishedKey(h.value);
         findings.push({
           rule: 'hardcoded-in-source',
@@ -437,7 +436,7 @@ async function examineDockerfile(ctx: CheckContext, file: RepoFile): Promise<Fin
     if (v.value === undefined || !isSecretName(v.name) || isNonSecretLiteral(v.value, v.name)) continue;
     // A value built from other variables cannot be told from here.
     if (v.value.includes('$')) continue;
-    const fp = fingerprintSecret(v.value);
+    const fp = shownFingerprint(v.value);
     const published = isPublishedKey(v.value);
     const stored = v.instruction === 'ENV' ? 'stored in the image' : 'recorded in the image history';
     findings.push({

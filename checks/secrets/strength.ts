@@ -1,5 +1,6 @@
 // How strong a secret value is: published, placeholder, UUID, or an estimate of its entropy in bytes.
 import { createHash } from 'node:crypto';
+import { fingerprintSecret } from '../../src/index.js';
 
 // SHA-256 of the two keys the hardening guide printed as "generated" (DESIGN.md section 6, item 1).
 // Only hashes are kept, so tradesec never carries the compromised keys as literal strings.
@@ -11,6 +12,21 @@ const PUBLISHED_KEY_HASHES: ReadonlySet<string> = new Set([
 /** True when `value` is one of the keys the hardening guide published. */
 export function isPublishedKey(value: string): boolean {
   return PUBLISHED_KEY_HASHES.has(createHash('sha256').update(value.trim()).digest('hex'));
+}
+
+/** Values this short are shown without a fingerprint: every one of them can be hashed in minutes. */
+const SHORT_VALUE = 8;
+
+/**
+ * What a report shows for a secret value: its fingerprint, except for placeholders and very short values.
+ * The fingerprint is an unsalted hash, so the fingerprint of "changeme" is one dictionary lookup away from
+ * "changeme" itself; "placeholder value" says as much and gives nothing away. Baselines keep working:
+ * a finding's own fingerprint is computed from its rule, its file and this text.
+ */
+export function shownFingerprint(value: string): string {
+  if (isPlaceholder(value)) return 'placeholder value';
+  if (value.trim().length <= SHORT_VALUE) return 'short value';
+  return fingerprintSecret(value);
 }
 
 /** True for a UUID (any version), bare or in braces. */
