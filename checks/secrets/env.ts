@@ -15,12 +15,45 @@ export interface SecretsOptions {
 export interface ParsedEnv {
   path: string;
   parsed: EnvFile;
+  /** Effective assignments, references to keys of the same file resolved as dotenv-expand does. */
   effective: Map<string, EnvEntry>;
+  /** Keys whose value is a reference to a variable the file does not define, with the variable. */
+  unresolved: Map<string, string>;
 }
 
-/** Parses one env file's text. */
+// `${NAME}`, `${NAME:-default}`, `${NAME-default}` and `$NAME`, the whole value (dotenv-expand's forms).
+const REFERENCE = /^\$\{([A-Za-z_]\w*)(?::?-([^}]*))?\}$|^\$([A-Za-z_]\w*)$/;
+/** Chains of references longer than this are left unresolved (a loop, or a crafted file). */
+const MAX_REFERENCE_DEPTH = 8;
+
+/** Parses one env file's text, resolving whole-value references to keys defined in the same file. */
 export function parsedEnv(path: string, parsed: EnvFile): ParsedEnv {
-  return { path, parsed, effective: envValues(parsed) };
+  const raw = envValues(parsed);
+  const effective = new Map<string, EnvEntry>();
+  const unresolved = new Map<string, string>();
+  for (const [key, entry] of raw) {
+    const r = resolveReference(entry.value, raw);
+    if (r.unresolved !== undefined) unresolved.set(key, r.unresolved);
+    effective.set(key, r.value === entry.value ? entry : { ...entry, value: r.value });
+  }
+  return { path, parsed, effective, unresolved };
+}
+
+function resolveReference(
+  value: string,
+  entries: ReadonlyMap<string, EnvEntry>,
+): { value: string; unresolved?: string } {
+  let current = value;
+  for (let depth = 0; depth < MAX_REFERENCE_DEPTH; depth++) {
+    const m = REFERENCE.exec(current.trim());
+    if (!m) return { value: current };
+    const name = m[1] ?? m[3] ?? '';
+    const target = entries.get(name);
+    if (target) current = target.value;
+    else if (m[2] !== undefined) return { value: m[2] };
+    else return { value: current, unresolved: name };
+  }
+  return { value: current, unresolved: current };
 }
 
 /** What one value turned out to be; only `ok` and `weak`/`uuid` values are real secrets worth tracing. */
@@ -47,6 +80,17 @@ const DAY_MS = 86_400_000;
 export function examineProductionEnv(env: ParsedEnv, options: SecretsOptions, now: Date): FindingInput[] {
   const findings: FindingInput[] = [];
   const file = env.path;
+  for (const [key, variable] of env.unresolved) {
+    const entry = env.effective.get(key);
+    if (!entry || !(isSecretName(key) || options.requiredKeys.includes(key))) continue;
+    findings.push({
+      rule: 'unresolved-reference',
+      file,
+      line: entry.line,
+      message: `${key} in ${file} is a reference to ${variable}, which the file does not define: the value is not examined`,
+      evidence: `${key} references ${variable}`,
+    });
+  }
   for (const key of options.requiredKeys) {
     const entry = env.effective.get(key);
     if (!entry) {
@@ -169,6 +213,18 @@ function examineRotation(
     ];
   }
   const days = Math.floor((now.getTime() - entry.rotatedAt.getTime()) / DAY_MS);
+  // A day of slack for clocks and time zones; beyond that the record is wrong and the key's age unknown.
+  if (days < -1) {
+    return [
+      {
+        rule: 'future-rotation-record',
+        file: env.path,
+        line: line - 1,
+        message: `The rotation record of ${key} in ${env.path} says ${entry.rotatedAt.toISOString().slice(0, 10)}, ${-days} days in the future, so the key's age cannot be told`,
+        evidence: `${key} future record`,
+      },
+    ];
+  }
   if (days <= options.maxAgeDays) return [];
   return [
     {

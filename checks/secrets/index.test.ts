@@ -62,6 +62,12 @@ const stalePrevious = key();
 const clean1 = key();
 const clean2 = key();
 const devCopy = key();
+const vault = key();
+const noGit = key();
+/** `${NAME}`, the reference syntax of env files. */
+const ref = (name: string): string => `$\{${name}}`;
+/** A probe on a machine without git: every command is not found. */
+const NO_GIT = { run: async () => ({ exitCode: -1, stdout: '', stderr: '', failure: 'not-found' as const }) };
 const exampleReal = key();
 const stagingCopy = key();
 
@@ -518,6 +524,51 @@ testCheck(secrets, {
         );
         expect(findings.find((f) => f.rule === 'secrets/weak-key')?.message).toContain('(short value)');
       },
+    },
+    {
+      name: 'without git, the history search is an info note instead of silence',
+      status: 'warn',
+      files: { '.env.production': env({ SECRET_KEY: noGit, API_SECRET_KEY: s2 }) },
+      now: NOW,
+      probe: NO_GIT,
+      findings: ['secrets/git-unavailable'],
+      secrets: [noGit, s2],
+      verify: (result) =>
+        expect(result.checks[0]?.findings[0]?.message).toContain(
+          'could not check git history (git not found)',
+        ),
+    },
+    {
+      name: 'a rotation record dated in the future is wrong',
+      files: {
+        '.env.production': `# tradesec: rotated 2099-01-01\nSECRET_KEY=${s1}\n${FRESH}\nAPI_SECRET_KEY=${s2}\n`,
+      },
+      now: NOW,
+      findings: [{ rule: 'secrets/future-rotation-record', line: 1 }],
+      secrets: [s1, s2],
+    },
+    {
+      name: 'references: resolved within the file like dotenv-expand, else a low note',
+      files: {
+        '.env.production': [
+          FRESH,
+          `VAULT_SECRET=${vault}`,
+          `SECRET_KEY=${ref('VAULT_SECRET')}`,
+          `API_SECRET_KEY=${ref('EXTERNAL_SECRET')}`,
+          FRESH,
+          `JWT_SECRET=${ref('MISSING:-changeme')}`,
+        ].join('\n'),
+      },
+      now: NOW,
+      findings: [
+        { rule: 'secrets/no-rotation-record', line: 3 },
+        { rule: 'secrets/reused-key', line: 2 },
+        { rule: 'secrets/reused-key', line: 3 },
+        { rule: 'secrets/unresolved-reference', line: 4 },
+        { rule: 'secrets/placeholder', line: 6 },
+      ],
+      status: 'fail',
+      secrets: [vault],
     },
     {
       name: 'encoded placeholders are judged by what they decode to',

@@ -179,6 +179,32 @@ export default defineCheck({
           'Pass secrets at run time (env_file in compose, EnvironmentFile in systemd) or use BuildKit secrets ' +
           '(RUN --mount=type=secret), and rotate the key that was in the Dockerfile.',
       },
+      'future-rotation-record': {
+        title: 'Rotation records are not dated in the future',
+        severity: 'medium',
+        description:
+          'A rotation record dated after today is wrong (a typo, a bad clock, or edited by hand), and it would ' +
+          'hide a key that was never rotated from the rotation policy.',
+        remediation: 'Rotate the key with tradesec rotate-keys, which writes a correct record above it.',
+      },
+      'unresolved-reference': {
+        title: 'Secret keys given as references can be examined',
+        severity: 'low',
+        description:
+          'A value like $VAULT_SECRET that refers to a variable the file does not define is filled in at run ' +
+          'time, so tradesec cannot tell whether the key it becomes is strong, fresh or exposed.',
+        remediation:
+          'Nothing to fix if the variable comes from a secret store; audit the store, or define the variable in the ' +
+          'env file so it can be examined.',
+      },
+      'git-unavailable': {
+        title: 'The git history could be searched for the keys',
+        severity: 'info',
+        description:
+          'Without git, tradesec cannot tell whether a key was ever committed, so exposure in the history is not ' +
+          'checked.',
+        remediation: 'Install git (or put it on PATH) and run the audit again.',
+      },
       'syntax-error': {
         title: 'Python files parse',
         severity: 'low',
@@ -300,7 +326,18 @@ async function readEnvFiles(ctx: CheckContext, files: readonly RepoFile[], findi
 async function examineGit(ctx: CheckContext, keys: readonly KeyLocation[], configured: readonly string[]) {
   if (keys.length === 0) return [];
   const repo = await ctx.git();
-  if ('reason' in repo) return [];
+  if ('reason' in repo) {
+    // No repository means no history to search; a repository git cannot read is a question left open: say so.
+    if (/^not a git repository/.test(repo.reason)) return [];
+    const why = /not installed/.test(repo.reason) ? 'git not found' : repo.reason;
+    return [
+      {
+        rule: 'git-unavailable',
+        message: `could not check git history (${why}): whether these keys were ever committed is not known`,
+        evidence: 'git unavailable',
+      },
+    ];
+  }
   const globs = [...ENV_LIKE_GLOBS, ...configured.map((p) => (p.includes('/') ? p : `**/${p}`))];
   const [tracked, exposures] = await Promise.all([
     repo.trackedFiles(),
