@@ -63,9 +63,14 @@ export function selectChecks(
   for (const id of [...only, ...skipIds]) {
     if (!known.has(id)) throw new UsageError(`unknown check "${id}" (see: tradesec checks list)`);
   }
-  return all
+  const selected = all
     .filter((c) => (only.length === 0 || only.includes(c.meta.id)) && !skipIds.includes(c.meta.id))
     .sort((a, b) => a.meta.point - b.meta.point || a.meta.id.localeCompare(b.meta.id));
+  // An audit that runs nothing must not pass: `--only secrets --skip secrets` is a mistake, not a clean bill.
+  if (selected.length === 0 && all.length > 0) {
+    throw new UsageError('no checks selected: --only and --skip (or only and skip in the config) leave none');
+  }
+  return selected;
 }
 
 /** The rule metadata behind a full rule id. */
@@ -126,6 +131,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     ...(options.listDir ? { listDir: options.listDir } : {}),
   });
   const inline = options.inlineIgnores ?? config.inlineIgnores;
+  const isKnownId = (id: string) =>
+    id.includes('/')
+      ? findRule(options.checks, id) !== undefined
+      : options.checks.some((c) => c.meta.id === id);
   const baseline = new Set((options.baseline?.findings ?? []).map((f) => f.fingerprint));
 
   const results = await Promise.all(
@@ -190,6 +199,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
           baseline,
           now,
           options.baselineName ?? 'the baseline',
+          isKnownId,
         );
         if (decision.suppressed) suppressed.push(decision.suppressed);
         else findings.push(decision.finding);
@@ -253,6 +263,7 @@ function decide(
   baseline: Set<string>,
   now: Date,
   baselineName: string,
+  isKnownId: (id: string) => boolean,
 ): { finding: Finding; suppressed?: undefined } | { suppressed: SuppressedFinding } {
   const { active, expired } = matchConfigIgnore(config.ignores, finding.rule, finding.file, now);
   if (active) {
@@ -269,6 +280,11 @@ function decide(
   if (expired) notes.push(`ignore [ignore.${expired.name}] expired on ${expired.expires}`);
   for (const line of lines) {
     const ig = parseInlineIgnore(line);
+    // A misspelt rule suppresses nothing; say so, as the config does, instead of failing in silence.
+    if (ig && !isKnownId(ig.rule)) {
+      notes.push(`inline tradesec-ignore names unknown rule "${ig.rule}", so it was not applied`);
+      continue;
+    }
     if (!ig || !ruleMatches(ig.rule, finding.rule)) continue;
     if (ig.reason) return { suppressed: { ...finding, kind: 'inline', reason: ig.reason } };
     notes.push('inline tradesec-ignore without a reason ("-- <reason>") was not applied');

@@ -230,6 +230,21 @@ describe('engine', () => {
       'leaky',
     ]);
     expect(() => selectChecks([lineCheck], ['nope'], [])).toThrow(UsageError);
+    expect(() => selectChecks([lineCheck, leaky], ['lines'], ['lines'])).toThrow(/no checks selected/);
+  });
+
+  it('notes an inline ignore naming an unknown rule instead of dropping it in silence', async () => {
+    const r = await audit({ 'app.conf': 'BAD # tradesec-ignore lines/nope -- typo\n' }, '', {
+      checks: [lineCheck],
+    });
+    expect(r.checks[0]?.status).toBe('fail');
+    expect(r.checks[0]?.findings[0]?.message).toContain(
+      'inline tradesec-ignore names unknown rule "lines/nope", so it was not applied',
+    );
+    const known = await audit({ 'app.conf': 'BAD # tradesec-ignore leaky/bad -- another check\n' }, '', {
+      checks: [lineCheck, leaky],
+    });
+    expect(known.checks[0]?.findings[0]?.message).toBe('bad line');
   });
 
   it('rejects config naming unknown checks, rules or settings', () => {
