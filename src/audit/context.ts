@@ -1,11 +1,11 @@
 // The shared, lazily memoised audit context: each artefact is discovered, read or parsed once.
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { discoverFiles, type RepoFile } from '../facts/discovery.js';
+import { type DiscoveryOptions, discoverFiles, type RepoFile } from '../facts/discovery.js';
 import { GitRepo } from '../facts/git.js';
 import type { Probe } from '../facts/probe.js';
 import { readTextFile, type TextFile } from '../facts/text.js';
-import type { AuditContext, CheckContext, CheckSettings, Fact } from './check.js';
+import type { AuditContext, CheckContext, CheckSettings, Fact, UnreadableDir } from './check.js';
 import { type AuditConfig, splitList } from './config.js';
 import type { Target } from './types.js';
 
@@ -18,6 +18,8 @@ export interface ContextOptions {
   hostRoot?: string;
   isRoot?: boolean;
   now?: Date;
+  /** Lists a directory during discovery (tests inject failures). */
+  listDir?: DiscoveryOptions['listDir'];
 }
 
 /** Compiles globs: a glob without `/` matches the file name at any depth. */
@@ -49,6 +51,7 @@ export function createAuditContext(options: ContextOptions): AuditContext {
   const texts = new Map<string, Promise<TextFile>>();
   const facts = new Map<Fact<unknown>, Promise<unknown>>();
   let files: Promise<RepoFile[]> | undefined;
+  const unreadableDirs: UnreadableDir[] = [];
   let git: Promise<GitRepo | { reason: string }> | undefined;
 
   const ctx: AuditContext = {
@@ -60,8 +63,16 @@ export function createAuditContext(options: ContextOptions): AuditContext {
     config: options.config,
     probe: options.probe,
     files() {
-      files ??= discoverFiles(root, { exclude: excluded });
+      files ??= discoverFiles(root, {
+        exclude: excluded,
+        onUnreadable: (p, error) => unreadableDirs.push({ path: p, error }),
+        ...(options.listDir ? { listDir: options.listDir } : {}),
+      });
       return files;
+    },
+    async unreadableDirs() {
+      await ctx.files();
+      return [...unreadableDirs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
     async glob(patterns) {
       const match = globMatcher(patterns);

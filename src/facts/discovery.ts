@@ -1,6 +1,7 @@
 // File discovery: every file under the audited root that matters, without walking what does not.
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { describeFsError } from './text.js';
 
 /** A file found under the audited root. */
 export interface RepoFile {
@@ -41,19 +42,25 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
 export interface DiscoveryOptions {
   /** Returns true for a relative posix path that the configuration excludes. */
   exclude?: (relPath: string) => boolean;
+  /** Told about each directory that could not be listed (`.` for the root), with a short error. */
+  onUnreadable?: (relPath: string, error: string) => void;
+  /** Lists a directory (tests inject failures: they run as root, which can list any directory). */
+  listDir?: (dirAbs: string) => Promise<import('node:fs').Dirent[]>;
 }
 
 /** Walks `root` and returns its files, sorted by path. */
 export async function discoverFiles(root: string, options: DiscoveryOptions = {}): Promise<RepoFile[]> {
   const realRoot = await realpath(root);
   const out: RepoFile[] = [];
+  const listDir = options.listDir ?? ((dirAbs: string) => readdir(dirAbs, { withFileTypes: true }));
   const walk = async (dirAbs: string, dirRel: string): Promise<void> => {
     let entries: import('node:fs').Dirent[];
     try {
       // readdir with file types is one call per directory; opendir's iterator was about 3x slower here.
-      entries = await readdir(dirAbs, { withFileTypes: true });
-    } catch {
-      // An unreadable directory cannot be listed; the file-perms check reports modes, not this walk.
+      entries = await listDir(dirAbs);
+    } catch (err) {
+      // Its files cannot be examined: the caller turns this into a finding, so the audit does not pass in silence.
+      options.onUnreadable?.(dirRel || '.', describeFsError(err));
       return;
     }
     const subdirs: Array<[string, string]> = [];

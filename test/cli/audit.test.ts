@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,30 @@ async function run(args: string[], cwd?: string) {
 }
 
 describe('tradesec audit: exit codes and errors', () => {
+  it('exits 2 when --only and --skip leave no check', async () => {
+    const dir = await tempDir();
+    const r = await run(['audit', dir, '--only', 'secrets', '--skip', 'secrets']);
+    expect(r).toMatchObject({ code: 2, out: '' });
+    expect(r.err).toMatch(/^tradesec: no checks selected/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'names an unreadable directory (run as nobody), not the .tradesecrc inside it',
+    async () => {
+      const parent = await tempDir();
+      await chmod(parent, 0o711);
+      const locked = path.join(parent, 'locked');
+      await mkdir(locked, { mode: 0o700 });
+      const r = await execa(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'audit', locked],
+        { reject: false, env: { NO_COLOR: '1', CI: 'true' } },
+      );
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toBe(`tradesec: ${locked}: cannot read the directory (permission denied)`);
+    },
+  );
+
   it('exits 2 with one line for a directory that does not exist', async () => {
     const r = await run(['audit', '/no/such/dir']);
     expect(r).toEqual({ code: 2, out: '', err: 'tradesec: /no/such/dir: no such file or directory\n' });

@@ -1,5 +1,6 @@
 // `tradesec audit`: the twelve-point checklist against a repository (and the host).
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import semver from 'semver';
@@ -203,6 +204,10 @@ async function assertDirectory(abs: string, shown: string): Promise<void> {
     throw new UsageError(`${shown}: ${describeFsError(err)}`);
   }
   if (!st.isDirectory()) throw new UsageError(`${shown}: not a directory`);
+  // A directory that cannot be listed would otherwise surface as an unreadable .tradesecrc inside it.
+  await access(abs, constants.R_OK | constants.X_OK).catch((err: unknown) => {
+    throw new UsageError(`${shown}: cannot read the directory (${describeFsError(err)})`);
+  });
 }
 
 /** Applies (or with dryRun prints) the chmod fixes of the file-perms check; returns how many were applied. */
