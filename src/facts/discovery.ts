@@ -63,6 +63,8 @@ export async function discoverFiles(root: string, options: DiscoveryOptions = {}
       options.onUnreadable?.(dirRel || '.', describeFsError(err));
       return;
     }
+    // A virtualenv is told by its pyvenv.cfg, read from the listing rather than with one more lstat per directory.
+    if (dirRel && entries.some((e) => e.name === 'pyvenv.cfg' && e.isFile())) return;
     const subdirs: Array<[string, string]> = [];
     for (const entry of entries) {
       const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
@@ -81,21 +83,11 @@ export async function discoverFiles(root: string, options: DiscoveryOptions = {}
         if (st?.isFile()) out.push({ path: rel, abs, symlink: true });
       }
     }
-    await Promise.all(
-      subdirs.map(async ([abs, rel]) => {
-        if (await isVirtualenv(abs)) return;
-        await walk(abs, rel);
-      }),
-    );
+    await Promise.all(subdirs.map(([abs, rel]) => walk(abs, rel)));
   };
   await walk(realRoot === root ? root : realRoot, '');
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out;
-}
-
-async function isVirtualenv(dirAbs: string): Promise<boolean> {
-  const st = await lstat(path.join(dirAbs, 'pyvenv.cfg')).catch(() => undefined);
-  return st?.isFile() ?? false;
 }
 
 /** True when `child` is `parent` or below it (both absolute, resolved). */
