@@ -149,6 +149,59 @@ class Client:
   ],
   fail: [
     {
+      name: 'Starlette routes (add_route, @app.route) do not inherit the app dependencies; app.get(...)(h) does',
+      files: fixture('auth-starlette'),
+      findings: [
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 22 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 25 },
+      ],
+      verify: (result) => {
+        for (const f of result.checks[0]?.findings ?? []) {
+          if (!f.message.includes('Starlette routes, which run no FastAPI dependencies'))
+            throw new Error(`the finding should say why the app's dependencies do not apply: ${f.message}`);
+        }
+      },
+    },
+    {
+      name: 'a route declared with the call form app.get(...)(handler) is checked like a decorated one',
+      files: {
+        'main.py': `${KEY_DEP}
+app = FastAPI()
+
+
+async def cancel_all():
+    return []
+
+
+app.post("/orders/cancel-all")(cancel_all)
+app.get("/orders", dependencies=[Depends(verify_api_key)])(cancel_all)
+`,
+      },
+      findings: [{ rule: 'api-auth/unprotected-route', file: 'main.py', line: 20 }],
+    },
+    {
+      name: 'a key only required to be present, or whose HTTPException the dependency catches, protects nothing',
+      files: fixture('auth-weak-deps'),
+      findings: [
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 15 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 20 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 25 },
+        // == inside the helper the dependency calls with the key.
+        { rule: 'api-auth/key-compared-with-equality', file: 'app/deps.py', line: 42 },
+      ],
+      verify: (result) => {
+        const messages = (result.checks[0]?.findings ?? []).map((f) => f.message).join('\n');
+        for (const want of [
+          'require_key_header() (app/deps.py:8) only requires the credential to be present',
+          'verify_swallowed() (app/deps.py:14) catches its own HTTPException (raised at line 18)',
+          'verify_swallowed_http() (app/deps.py:23) catches its own HTTPException',
+          'in _matches(), which it calls with the key',
+        ]) {
+          if (!messages.includes(want)) throw new Error(`missing "${want}" in:\n${messages}`);
+        }
+      },
+    },
+    {
       name: 'a router included without the dependency, beside a nested router included with it',
       config: '[api-auth]\nexempt-routes = GET /health\n',
       files: fixture('auth-nested'),

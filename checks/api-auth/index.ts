@@ -11,6 +11,7 @@ import {
   effectiveDependencies,
   type FindingInput,
   type IncludeRouter,
+  keyIsEnforced,
   NO_FASTAPI_APP,
   type Route,
   type RouteMount,
@@ -58,13 +59,32 @@ function detail(
   keys: readonly ApiKeyDependency[],
   configured: readonly string[],
 ): string {
+  const starlette = route.starlette
+    ? '; add_route() and @app.route() declare Starlette routes, which run no FastAPI dependencies (not even the ' +
+      "app's or router's dependencies=[...]): declare it with @app.get()/add_api_route() or check the key in the handler"
+    : '';
   const readers = effectiveDependencies(route, mount).filter(
     (d) => d.external && CREDENTIAL_READERS.has(d.external),
   );
   if (readers.length > 0) {
     const r = readers[0];
-    return ` ${r?.marker}(${r?.targetText}) only requires the credential to be present: nothing compares it with the key`;
+    return `: ${r?.marker}(${r?.targetText}) only requires the credential to be present: nothing compares it with the key${starlette}`;
   }
+  // A dependency that looks like the key check but lets a request through.
+  const byFn = new Map(keys.map((k) => [k.function, k]));
+  const weak = [
+    ...effectiveDependencies(route, mount).map((d) => (d.function ? byFn.get(d.function) : undefined)),
+    route.handler ? byFn.get(route.handler) : undefined,
+  ].find((k) => k !== undefined && !keyIsEnforced(k));
+  if (weak) {
+    const where = `${weak.function.name}() (${weak.function.file}:${weak.function.line})`;
+    if (!weak.verified) {
+      return `: ${where} only requires the credential to be present: nothing compares it with the key, so any value passes${starlette}`;
+    }
+    const at = weak.swallowedRaises[0];
+    return `: ${where} catches its own HTTPException${at ? ` (raised at line ${at.line})` : ''} in an except that does not raise again, so the request goes through${starlette}`;
+  }
+  if (starlette) return starlette;
   if (keys.length === 0 && configured.length === 0) {
     return (
       '; no API-key dependency was found in the repository (a function that reads the key through APIKeyHeader, ' +
@@ -75,7 +95,7 @@ function detail(
 }
 
 function keyHint(keys: readonly ApiKeyDependency[], configured: readonly string[]): string {
-  const direct = keys.find((k) => k.reason !== 'sub-dependency');
+  const direct = keys.find((k) => k.reason !== 'sub-dependency' && keyIsEnforced(k));
   const name = direct?.function.name ?? configured[0];
   return name ? `dependencies=[Depends(${name})]` : 'dependencies=[Depends(<your API-key dependency>)]';
 }
@@ -222,14 +242,20 @@ export default defineCheck({
       });
     }
 
+    // A helper that two dependencies call is reported once, at its comparison.
+    const reported = new Set<string>();
     for (const key of keys) {
       for (const loc of key.unsafeComparisons) {
+        const at = `${loc.file}:${loc.line}`;
+        if (reported.has(at)) continue;
+        reported.add(at);
+        const via = loc.helper ? ` (in ${loc.helper}(), which it calls with the key)` : '';
         findings.push({
           rule: 'key-compared-with-equality',
           file: loc.file,
           line: loc.line,
-          message: `${key.function.name}() compares the API key with == or != (a timing side channel)`,
-          evidence: `${key.function.name} equality`,
+          message: `${key.function.name}() compares the API key with == or !=${via} (a timing side channel)`,
+          evidence: `${loc.helper ?? key.function.name} equality`,
         });
       }
     }

@@ -8,6 +8,7 @@ export {
   apiKeyDependencies,
   CREDENTIAL_READERS,
   effectiveDependencies,
+  keyIsEnforced,
   routeRequires,
   servedRoutes,
 } from './auth.js';
@@ -258,7 +259,10 @@ export interface RouteMount {
   branch?: EnvBranch;
 }
 
-/** A route: `@app.get(...)`, `@router.post(...)`, `api_route`, `websocket`, `add_api_route`. */
+/**
+ * A route: `@app.get(...)`, `@router.post(...)`, `api_route`, `websocket`, `add_api_route`, the call form
+ * `app.get("/x")(handler)`, and the Starlette routes `add_route` and `@app.route`.
+ */
 export interface Route extends Location {
   /** Upper-case methods; `WEBSOCKET` for websocket routes. */
   methods: string[];
@@ -266,8 +270,13 @@ export interface Route extends Location {
   path: string | undefined;
   /** The app or router the route is declared on. */
   owner: AppInstance;
-  /** How it was declared. */
-  declaration: 'decorator' | 'add_api_route';
+  /** How it was declared: `call` is `app.get("/x")(handler)`. */
+  declaration: 'decorator' | 'add_api_route' | 'add_route' | 'call';
+  /**
+   * A Starlette route (`add_route`, `@app.route`): FastAPI runs no dependencies for it, neither its own nor
+   * the app's or routers', so only a handler that checks the key itself protects it.
+   */
+  starlette: boolean;
   /** The decorator (or `add_api_route` call) node; `line` is its line. */
   node: SyntaxNode;
   /** The route decorator among the handler's decorators. */
@@ -536,10 +545,20 @@ export interface ApiKeyDependency {
    * header. Other headers the dependency reads (`X-Real-IP`) are not the key.
    */
   keyNames: string[];
-  /** Reachable `raise HTTPException(401/403)` lines. */
+  /** Reachable `raise HTTPException(401/403)` lines whose exception reaches FastAPI. */
   raises: Location[];
-  /** The key compared with `==` / `!=` (not constant-time). */
-  unsafeComparisons: Location[];
+  /**
+   * `raise HTTPException(401/403)` lines inside a `try` whose handler catches the exception (Exception,
+   * HTTPException, a bare except) and does not raise again: the request goes through.
+   */
+  swallowedRaises: Location[];
+  /**
+   * The provided key is compared with an expected value (compare_digest, ==, !=, `in` a set of keys) or passed
+   * to a call that may validate it. False for a check that the key is only present (`if not x_api_key:`).
+   */
+  verified: boolean;
+  /** The key compared with `==` / `!=` (not constant-time), here or in a helper the function calls with it. */
+  unsafeComparisons: Array<Location & { helper?: string }>;
   /** `secrets.compare_digest` / `hmac.compare_digest` calls. */
   safeComparisons: Location[];
 }

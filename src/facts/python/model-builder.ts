@@ -178,6 +178,7 @@ const ROUTE_METHODS = new Set([
 /** Methods of an app or router that declare something (routes with a decorator, besides these). */
 const INSTANCE_METHODS = new Set([
   'add_api_route',
+  'add_route',
   'add_api_websocket_route',
   'include_router',
   'mount',
@@ -331,11 +332,41 @@ export function analyse(model: AppModel): void {
     if (SQL_METHODS.has(method) && !site?.name.startsWith('fastapi.')) addSqlCall(model, rc, method, fnNode);
     if (LOG_METHODS.has(method)) addLogCall(model, rc, method, receiver);
     // Only these methods of an app or router declare anything: other calls need not resolve their receiver.
-    if (!INSTANCE_METHODS.has(method) && !(rc.decorated && ROUTE_METHODS.has(method))) continue;
+    // `app.get("/x")(handler)`: the decorator called by hand, a FastAPI route like the decorated one.
+    const outer = rc.decorated ? undefined : calledResult(rc.node);
+    if (!INSTANCE_METHODS.has(method) && !((rc.decorated || outer) && ROUTE_METHODS.has(method))) continue;
     const inst = instanceFor(rc.module, receiver);
     if (!inst) continue;
     const { args, kwargs } = callArguments(rc);
     const loc = { file: rc.module.file, line: lineOf(rc.node) };
+    // A route whose handler is an argument: `add_api_route(path, h)`, `add_route(path, h)`, `app.get(path)(h)`.
+    const endpointRoute = (
+      kind: string,
+      endpoint: SyntaxNode | undefined,
+      node: SyntaxNode,
+      declaration: Route['declaration'],
+    ): void => {
+      const handler = endpoint ? functionFor(model, rc.module, endpoint) : undefined;
+      model.routes.push(
+        makeRoute(
+          model,
+          rc.module,
+          inst,
+          kind,
+          node,
+          args,
+          kwargs,
+          handler,
+          endpoint?.text ?? '?',
+          declaration,
+          rc.state,
+        ),
+      );
+    };
+    if (outer && ROUTE_METHODS.has(method)) {
+      endpointRoute(method, argumentsOf(outer, rc.module.file).args[0], outer, 'call');
+      continue;
+    }
     if (rc.decorated && ROUTE_METHODS.has(method)) {
       const decorator = rc.decorated.decorators.find((d) => d.expression.startIndex === rc.node.startIndex);
       model.routes.push(
@@ -358,27 +389,18 @@ export function analyse(model: AppModel): void {
     }
     switch (method) {
       case 'add_api_route':
-      case 'add_api_websocket_route': {
-        const endpoint = args[1] ?? kwargs.get('endpoint')?.value;
-        const handler = endpoint ? functionFor(model, rc.module, endpoint) : undefined;
-        const kind = method === 'add_api_websocket_route' ? 'websocket' : 'api_route';
-        model.routes.push(
-          makeRoute(
-            model,
-            rc.module,
-            inst,
-            kind,
-            rc.node,
-            args,
-            kwargs,
-            handler,
-            endpoint?.text ?? '?',
-            'add_api_route',
-            rc.state,
-          ),
+      case 'add_api_websocket_route':
+        endpointRoute(
+          method === 'add_api_websocket_route' ? 'websocket' : 'api_route',
+          args[1] ?? kwargs.get('endpoint')?.value,
+          rc.node,
+          'add_api_route',
         );
         break;
-      }
+      // Starlette's own route: FastAPI runs no dependencies for it.
+      case 'add_route':
+        endpointRoute('route', args[1] ?? kwargs.get('route')?.value, rc.node, 'add_route');
+        break;
       case 'include_router':
       case 'mount': {
         const childNode =
@@ -1105,6 +1127,15 @@ function routeBodies(model: AppModel, route: Route): RouteBody[] {
   return bodies;
 }
 
+/** The call that calls `node`'s result (`app.get("/x")(handler)`), if any. */
+function calledResult(node: SyntaxNode): SyntaxNode | undefined {
+  let outer = node.parent;
+  while (outer?.type === 'parenthesized_expression') outer = outer.parent;
+  if (outer?.type !== 'call') return undefined;
+  const fn = outer.childForFieldName('function');
+  return fn && fn.startIndex <= node.startIndex && fn.endIndex >= node.endIndex ? outer : undefined;
+}
+
 function makeRoute(
   model: AppModel,
   module: PyModule,
@@ -1136,6 +1167,7 @@ function makeRoute(
     path,
     owner,
     declaration,
+    starlette: method === 'route',
     node,
     handlerName,
     kwargs,
@@ -1197,7 +1229,9 @@ function computeMounts(model: AppModel): void {
     for (const c of chainsTo(route.owner, new Set())) {
       let path = '';
       let unresolved = false;
-      let inherited: DependencyRef[] = [...c.app.dependencies];
+      // Starlette routes run no FastAPI dependencies: nothing is inherited on the way down.
+      const inherits = !route.starlette;
+      let inherited: DependencyRef[] = inherits ? [...c.app.dependencies] : [];
       let branch: EnvBranch | undefined = c.app.branch;
       const addPrefix = (p: string | undefined) => {
         if (p === undefined) {
@@ -1210,11 +1244,11 @@ function computeMounts(model: AppModel): void {
         if (inc.branch && (!branch || branch.production)) branch = inc.branch;
         const child = inc.child;
         if (!child) continue;
-        if (inc.kind === 'mount') inherited = [...child.dependencies];
+        if (inc.kind === 'mount') inherited = inherits ? [...child.dependencies] : [];
         else {
-          inherited.push(...inc.dependencies);
+          if (inherits) inherited.push(...inc.dependencies);
           addPrefix(child.prefix);
-          inherited.push(...child.dependencies);
+          if (inherits) inherited.push(...child.dependencies);
         }
         if (child.branch && (!branch || branch.production)) branch = child.branch;
       }
