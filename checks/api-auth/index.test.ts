@@ -97,6 +97,32 @@ def me(user=Depends(current_user)):
       },
     },
     {
+      name: 'dependencies= built by concatenating and unpacking a list defined in another module',
+      files: {
+        'app/deps.py': `${KEY_DEP}\nPROTECTED = [Depends(verify_api_key)]\n`,
+        'app/main.py': `from fastapi import APIRouter, FastAPI
+import app.deps as d
+
+app = FastAPI(dependencies=d.PROTECTED + [])
+other = FastAPI()
+r = APIRouter()
+
+
+@r.get("/orders")
+def orders():
+    return []
+
+
+@app.get("/positions")
+def positions():
+    return []
+
+
+other.include_router(r, dependencies=[*d.PROTECTED])
+`,
+      },
+    },
+    {
       name: 'a route defined only under `if settings.environment != "production":` is not served in production',
       files: {
         'main.py': `${KEY_DEP}
@@ -297,6 +323,28 @@ def orders():
 `,
       },
       findings: [{ rule: 'api-auth/key-compared-with-equality', line: 7 }],
+    },
+    {
+      name: 'a dependencies= value that does not resolve is a low note, not an unprotected router',
+      status: 'warn',
+      files: {
+        'app/deps.py': `${KEY_DEP}\nPROTECTED = [Depends(verify_api_key)]\n`,
+        'app/main.py': `from fastapi import APIRouter, FastAPI
+import app.deps as d
+
+app = FastAPI()
+r = APIRouter()
+
+
+@r.get("/orders")
+def orders():
+    return []
+
+
+app.include_router(r, dependencies=[x for x in d.PROTECTED])
+`,
+      },
+      findings: [{ rule: 'api-auth/unresolved-dependencies', file: 'app/main.py', line: 13 }],
     },
   ],
   skip: [

@@ -18,6 +18,7 @@ import {
   routeRequires,
   servedRoutes,
   skip,
+  type UnresolvedDependencies,
   unreadableFinding,
 } from '../../src/index.js';
 
@@ -157,6 +158,17 @@ export default defineCheck({
           'much of a guess is right.',
         remediation: 'Compare with secrets.compare_digest(provided, expected) (or hmac.compare_digest).',
       },
+      'unresolved-dependencies': {
+        title: 'dependencies= values resolve to Depends(...) calls',
+        severity: 'low',
+        description:
+          'A dependencies= value tradesec cannot follow (built by a function call, a comprehension, a name it ' +
+          'cannot resolve) may or may not hold the API-key dependency: the routes behind it are not called ' +
+          'unprotected, but nothing proves they are protected either.',
+        remediation:
+          'Write the list literally or as a module-level name bound to a literal list (PROTECTED = ' +
+          '[Depends(verify_api_key)]), or name the dependency in auth-dependencies.',
+      },
       'python-syntax-error': {
         title: 'Python sources parse',
         severity: 'low',
@@ -197,6 +209,29 @@ export default defineCheck({
     const unprotected = new Set(
       served.filter(({ route, mount }) => !routeRequires(route, mount, keys, configured)),
     );
+    // A dependencies= value that does not resolve may hold the key: a low note on it, not a high finding.
+    const unknown = new Map<string, { at: UnresolvedDependencies; routes: Set<string> }>();
+    for (const pair of [...unprotected]) {
+      const missing = pair.mount.unresolvedDependencies ?? [];
+      if (missing.length === 0) continue;
+      unprotected.delete(pair);
+      for (const at of missing) {
+        const k = `${at.file}:${at.line}:${at.text}`;
+        const entry = unknown.get(k) ?? { at, routes: new Set<string>() };
+        entry.routes.add(describeRoute(pair.route, pair.mount));
+        unknown.set(k, entry);
+      }
+    }
+    for (const { at, routes } of unknown.values()) {
+      const list = [...routes].sort();
+      findings.push({
+        rule: 'unresolved-dependencies',
+        file: at.file,
+        line: at.line,
+        message: `could not resolve the dependencies at ${at.text.slice(0, 80)}, so it is unknown whether ${list.length} route${list.length === 1 ? '' : 's'} require${list.length === 1 ? 's' : ''} the API key: ${list.slice(0, 5).join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}`,
+        evidence: `unresolved ${at.text.slice(0, 80)}`,
+      });
+    }
     const hint = keyHint(keys, configured);
 
     // An include_router is blamed when nothing served through it requires the key; else each route is.

@@ -209,6 +209,12 @@ export interface DependencyRef extends Location {
   from?: Location;
 }
 
+/** A `dependencies=` value, or an item of it, that does not resolve to `Depends(...)`/`Security(...)` calls. */
+export interface UnresolvedDependencies extends Location {
+  /** The expression as written. */
+  text: string;
+}
+
 /** A `FastAPI(...)` or `APIRouter(...)` instance. */
 export interface AppInstance extends Location {
   /** `file:line:column`, unique. */
@@ -221,6 +227,8 @@ export interface AppInstance extends Location {
   kwargs: Map<string, KeywordArgument>;
   /** `dependencies=[...]` of the constructor. */
   dependencies: DependencyRef[];
+  /** Parts of `dependencies=` that could not be resolved (they may hold the key). */
+  unresolvedDependencies?: UnresolvedDependencies[];
   /** `prefix=` for routers, resolved; empty when absent. `undefined` when it could not be resolved. */
   prefix: string | undefined;
   branch?: EnvBranch;
@@ -239,6 +247,8 @@ export interface IncludeRouter extends Location {
   /** Resolved prefix ('' when absent, undefined when not resolvable). */
   prefix: string | undefined;
   dependencies: DependencyRef[];
+  /** Parts of `dependencies=` that could not be resolved. */
+  unresolvedDependencies?: UnresolvedDependencies[];
   kwargs: Map<string, KeywordArgument>;
   branch?: EnvBranch;
 }
@@ -255,6 +265,8 @@ export interface RouteMount {
   inherited: DependencyRef[];
   /** Some prefix on the way could not be resolved. */
   unresolvedPrefix: boolean;
+  /** `dependencies=` values on the way (app, include_router calls, routers, the route) that did not resolve. */
+  unresolvedDependencies?: UnresolvedDependencies[];
   /** The environment branch of the app, routers and include_router calls on the way (non-production wins). */
   branch?: EnvBranch;
 }
@@ -291,6 +303,8 @@ export interface Route extends Location {
   parameters: Parameter[];
   /** `dependencies=[...]` of the decorator. */
   decoratorDependencies: DependencyRef[];
+  /** Parts of the decorator's `dependencies=` that could not be resolved. */
+  unresolvedDependencies?: UnresolvedDependencies[];
   /** Dependencies declared on the handler's parameters. */
   parameterDependencies: DependencyRef[];
   /** Request body parameters and the pydantic model each uses, when it resolves. */

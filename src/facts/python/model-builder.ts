@@ -26,6 +26,7 @@ import type {
   SqlCall,
   SqlString,
   SqlStringKind,
+  UnresolvedDependencies,
 } from './app-model.js';
 import { readDeployment } from './entry-points.js';
 import {
@@ -46,6 +47,7 @@ import { creationCall, qualifiedName, resolveExpression, resolveValue, stringVal
 import { pythonSources } from './sources.js';
 import {
   argumentsOf,
+  binaryOperator,
   descendantsIn,
   dottedText,
   hasInterpolation,
@@ -273,9 +275,11 @@ export function analyse(model: AppModel): void {
   model.hasFastApi = model.apps.length > 0;
   for (const inst of [...model.apps, ...model.routers]) {
     const deps = inst.kwargs.get('dependencies');
-    inst.dependencies = deps
-      ? dependenciesFrom(model, inst.module, deps, inst.kind === 'app' ? 'app' : 'router', inst)
-      : [];
+    if (deps) {
+      const d = dependenciesFrom(model, inst.module, deps, inst.kind === 'app' ? 'app' : 'router', inst);
+      inst.dependencies = d.refs;
+      if (d.unresolved.length > 0) inst.unresolvedDependencies = d.unresolved;
+    }
     const prefix = inst.kwargs.get('prefix');
     inst.prefix = prefix ? stringOrUndefined(model, inst.module, prefix.value) : '';
     if (inst.kind === 'app') constructorMiddleware(model, inst);
@@ -426,7 +430,11 @@ export function analyse(model: AppModel): void {
           ...(child ? { child } : {}),
           ...branchOf(rc.state),
         };
-        inc.dependencies = deps ? dependenciesFrom(model, rc.module, deps, 'include-router', inc) : [];
+        if (deps) {
+          const d = dependenciesFrom(model, rc.module, deps, 'include-router', inc);
+          inc.dependencies = d.refs;
+          if (d.unresolved.length > 0) inc.unresolvedDependencies = d.unresolved;
+        }
         model.includes.push(inc);
         break;
       }
@@ -997,53 +1005,89 @@ function dependencyRef(
   return ref;
 }
 
-/** The `Depends(...)` items of a `dependencies=[...]` argument (a literal list or a name bound to one). */
+/**
+ * The `Depends(...)` items of a `dependencies=` argument: a literal list or tuple, a name bound to one,
+ * `a + b` concatenations and `*a` unpacking of those. What does not resolve is returned apart, so that a
+ * route behind it is reported as unknown rather than unprotected.
+ */
 function dependenciesFrom(
   model: AppModel,
   module: PyModule,
   kw: KeywordArgument,
   via: DependencyVia,
   from: { file: string; line: number },
-): DependencyRef[] {
-  let listNode = unwrap(kw.value);
-  let listModule = module;
-  for (let i = 0; i < 5 && (listNode.type === 'identifier' || listNode.type === 'attribute'); i++) {
-    const r = resolveExpression(model, listModule, listNode);
-    if (r.kind !== 'binding' || r.binding.kind !== 'assign') break;
-    listModule = r.module;
-    listNode = unwrap(r.binding.value);
-  }
-  const out: DependencyRef[] = [];
-  const items = listNode.type === 'list' || listNode.type === 'tuple' ? namedChildren(listNode) : [];
-  const addItem = (item: SyntaxNode, m: PyModule) => {
-    const u = unwrap(item);
-    if (u.type === 'list_splat') {
-      const inner = namedChildren(u)[0];
-      if (inner) {
-        const r = resolveExpression(model, m, inner);
-        if (r.kind === 'binding' && r.binding.kind === 'assign') {
-          const v = unwrap(r.binding.value);
-          if (v.type === 'list' || v.type === 'tuple') for (const x of namedChildren(v)) addItem(x, r.module);
-        }
-      }
+): { refs: DependencyRef[]; unresolved: UnresolvedDependencies[] } {
+  const refs: DependencyRef[] = [];
+  const unresolved: UnresolvedDependencies[] = [];
+  const miss = (n: SyntaxNode, m: PyModule): void => {
+    unresolved.push({ file: m.file, line: lineOf(n), text: n.text });
+  };
+  const marker = (n: SyntaxNode, m: PyModule): boolean => {
+    const mk = markerOf(model, m, n);
+    if (!mk || (mk.source !== 'depends' && mk.source !== 'security')) return false;
+    refs.push(dependencyRef(model, m, mk.call, via, from));
+    return true;
+  };
+  // A name bound to a value: the value and its module, followed through up to five names.
+  const binding = (n: SyntaxNode, m: PyModule): { node: SyntaxNode; module: PyModule } | undefined => {
+    const r = resolveExpression(model, m, n);
+    return r.kind === 'binding' && r.binding.kind === 'assign'
+      ? { node: r.binding.value, module: r.module }
+      : undefined;
+  };
+  const list = (node: SyntaxNode, m: PyModule, depth: number): void => {
+    const u = unwrap(node);
+    if (depth > 5) {
+      miss(u, m);
       return;
     }
-    const mk = markerOf(model, m, u);
-    if (mk && (mk.source === 'depends' || mk.source === 'security')) {
-      out.push(dependencyRef(model, m, mk.call, via, from));
+    if (u.type === 'list' || u.type === 'tuple') {
+      for (const item of namedChildren(u)) listItem(item, m, depth);
+      return;
+    }
+    if (u.type === 'binary_operator' && binaryOperator(u) === '+') {
+      const left = u.childForFieldName('left');
+      const right = u.childForFieldName('right');
+      if (left) list(left, m, depth + 1);
+      if (right) list(right, m, depth + 1);
       return;
     }
     if (u.type === 'identifier' || u.type === 'attribute') {
-      const r = resolveExpression(model, m, u);
-      if (r.kind === 'binding' && r.binding.kind === 'assign') {
-        const mk2 = markerOf(model, r.module, r.binding.value);
-        if (mk2 && (mk2.source === 'depends' || mk2.source === 'security'))
-          out.push(dependencyRef(model, r.module, mk2.call, via, from));
-      }
+      const b = binding(u, m);
+      if (b) list(b.node, b.module, depth + 1);
+      else miss(u, m);
+      return;
     }
+    miss(u, m);
   };
-  for (const item of items) addItem(item, listModule);
-  return out;
+  const listItem = (item: SyntaxNode, m: PyModule, depth: number): void => {
+    const u = unwrap(item);
+    if (u.type === 'list_splat') {
+      const inner = namedChildren(u)[0];
+      if (inner) list(inner, m, depth + 1);
+      else miss(u, m);
+      return;
+    }
+    // `*d.PROTECTED` can parse as the attribute PROTECTED of `*d`: the splat of the module's list.
+    const obj = u.type === 'attribute' ? u.childForFieldName('object') : null;
+    if (obj?.type === 'list_splat') {
+      const inner = namedChildren(obj)[0];
+      const attr = u.childForFieldName('attribute')?.text;
+      const r = inner ? resolveExpression(model, m, inner) : undefined;
+      const bound = r?.kind === 'module' && attr ? r.module.bindings.get(attr)?.at(-1) : undefined;
+      if (bound?.kind === 'assign' && r?.kind === 'module') list(bound.value, r.module, depth + 1);
+      else miss(u, m);
+      return;
+    }
+    if (marker(u, m)) return;
+    if (u.type === 'identifier' || u.type === 'attribute') {
+      const b = binding(u, m);
+      if (b && marker(unwrap(b.node), b.module)) return;
+    }
+    miss(u, m);
+  };
+  list(kw.value, module, 0);
+  return { refs, unresolved };
 }
 
 function constructorMiddleware(model: AppModel, app: AppInstance): void {
@@ -1160,7 +1204,10 @@ function makeRoute(
     methods = v ? stringValues(v).map((s) => s.toUpperCase()) : ['GET'];
     if (methods.length === 0) methods = ['GET'];
   } else methods = [method.toUpperCase()];
-  const deps = method === 'route' ? undefined : kwargs.get('dependencies');
+  const depsKw = method === 'route' ? undefined : kwargs.get('dependencies');
+  const deps = depsKw
+    ? dependenciesFrom(model, module, depsKw, 'decorator', { file: module.file, line: lineOf(node) })
+    : undefined;
   const parameters = handler?.parameters ?? [];
   const route: Route = {
     methods,
@@ -1172,9 +1219,8 @@ function makeRoute(
     handlerName,
     kwargs,
     parameters,
-    decoratorDependencies: deps
-      ? dependenciesFrom(model, module, deps, 'decorator', { file: module.file, line: lineOf(node) })
-      : [],
+    decoratorDependencies: deps?.refs ?? [],
+    ...(deps && deps.unresolved.length > 0 ? { unresolvedDependencies: deps.unresolved } : {}),
     parameterDependencies:
       method === 'route' ? [] : parameters.flatMap((p) => (p.dependency ? [p.dependency] : [])),
     bodies: [],
@@ -1232,6 +1278,7 @@ function computeMounts(model: AppModel): void {
       // Starlette routes run no FastAPI dependencies: nothing is inherited on the way down.
       const inherits = !route.starlette;
       let inherited: DependencyRef[] = inherits ? [...c.app.dependencies] : [];
+      let unknownDeps: UnresolvedDependencies[] = inherits ? [...(c.app.unresolvedDependencies ?? [])] : [];
       let branch: EnvBranch | undefined = c.app.branch;
       const addPrefix = (p: string | undefined) => {
         if (p === undefined) {
@@ -1244,15 +1291,23 @@ function computeMounts(model: AppModel): void {
         if (inc.branch && (!branch || branch.production)) branch = inc.branch;
         const child = inc.child;
         if (!child) continue;
-        if (inc.kind === 'mount') inherited = inherits ? [...child.dependencies] : [];
-        else {
-          if (inherits) inherited.push(...inc.dependencies);
+        if (inc.kind === 'mount') {
+          inherited = inherits ? [...child.dependencies] : [];
+          unknownDeps = inherits ? [...(child.unresolvedDependencies ?? [])] : [];
+        } else {
           addPrefix(child.prefix);
-          if (inherits) inherited.push(...child.dependencies);
+          if (inherits) {
+            inherited.push(...inc.dependencies, ...child.dependencies);
+            unknownDeps.push(...(inc.unresolvedDependencies ?? []), ...(child.unresolvedDependencies ?? []));
+          }
         }
         if (child.branch && (!branch || branch.production)) branch = child.branch;
       }
-      if (c.chain.length === 0 && route.owner.kind === 'router') addPrefix(route.owner.prefix);
+      if (c.chain.length === 0 && route.owner.kind === 'router') {
+        addPrefix(route.owner.prefix);
+        if (inherits) unknownDeps.push(...(route.owner.unresolvedDependencies ?? []));
+      }
+      unknownDeps.push(...(route.unresolvedDependencies ?? []));
       addPrefix(route.path);
       mounts.push({
         app: c.app,
@@ -1260,6 +1315,7 @@ function computeMounts(model: AppModel): void {
         chain: c.chain,
         inherited,
         unresolvedPrefix: unresolved,
+        ...(unknownDeps.length > 0 ? { unresolvedDependencies: unknownDeps } : {}),
         ...(branch ? { branch } : {}),
       });
     }
