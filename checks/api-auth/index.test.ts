@@ -123,6 +123,22 @@ other.include_router(r, dependencies=[*d.PROTECTED])
       },
     },
     {
+      name: 'a websocket route inherits the app dependencies when FastAPI is 0.97 or later',
+      files: {
+        'requirements.txt': 'fastapi>=0.100\n',
+        'main.py': `${KEY_DEP}
+from fastapi import WebSocket
+
+app = FastAPI(dependencies=[Depends(verify_api_key)])
+
+
+@app.websocket("/ws/orders")
+async def feed(websocket: WebSocket):
+    await websocket.accept()
+`,
+      },
+    },
+    {
       name: 'a route defined only under `if settings.environment != "production":` is not served in production',
       files: {
         'main.py': `${KEY_DEP}
@@ -323,6 +339,42 @@ def orders():
 `,
       },
       findings: [{ rule: 'api-auth/key-compared-with-equality', line: 7 }],
+    },
+    {
+      name: 'FastAPI before 0.97 runs no app dependencies for a websocket route; a parameter dependency works',
+      files: fixture('auth-websocket'),
+      findings: [{ rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 14 }],
+      verify: (result) => {
+        const msg = result.checks[0]?.findings[0]?.message ?? '';
+        if (
+          !msg.includes(
+            'fastapi==0.92.0 (requirements.txt:1) runs no app, router or include_router dependencies',
+          )
+        )
+          throw new Error(msg);
+      },
+    },
+    {
+      name: 'a websocket route protected only by inherited dependencies, with no FastAPI version declared',
+      status: 'warn',
+      files: {
+        'main.py': `${KEY_DEP}
+from fastapi import WebSocket
+
+app = FastAPI(dependencies=[Depends(verify_api_key)])
+
+
+@app.websocket("/ws/orders")
+async def feed(websocket: WebSocket):
+    await websocket.accept()
+
+
+@app.websocket("/ws/fills")
+async def fills(websocket: WebSocket, _: None = Depends(verify_api_key)):
+    await websocket.accept()
+`,
+      },
+      findings: [{ rule: 'api-auth/websocket-dependencies-unknown', file: 'main.py', line: 18 }],
     },
     {
       name: 'a dependencies= value that does not resolve is a low note, not an unprotected router',

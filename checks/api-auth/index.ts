@@ -53,13 +53,28 @@ function describeRoute(route: Route, mount: RouteMount): string {
   return `${route.methods.join(',')} ${mount.fullPath}`;
 }
 
+/** The declared FastAPI version as text for messages: `FastAPI 0.92.0 (requirements.txt:3)`. */
+function fastapiText(model: AppModel): string {
+  const v = model.fastapiVersion;
+  const at = v.location ? ` (${v.location.file}:${v.location.line})` : '';
+  if (!v.spec) return `an unpinned FastAPI${at}`;
+  return /^\d/.test(v.spec) ? `FastAPI ${v.spec}${at}` : `fastapi${v.spec}${at}`;
+}
+
 /** Why a route is not protected, beyond "no dependency requires the key". */
 function detail(
+  model: AppModel,
   route: Route,
   mount: RouteMount,
   keys: readonly ApiKeyDependency[],
   configured: readonly string[],
 ): string {
+  if (mount.droppedInherited && mount.droppedInherited.length > 0) {
+    return (
+      `: ${fastapiText(model)} runs no app, router or include_router dependencies for websocket routes ` +
+      '(from 0.97 it does), so the inherited key check never runs: add the dependency as a parameter of the handler'
+    );
+  }
   const starlette = route.starlette
     ? '; add_route() and @app.route() declare Starlette routes, which run no FastAPI dependencies (not even the ' +
       "app's or router's dependencies=[...]): declare it with @app.get()/add_api_route() or check the key in the handler"
@@ -169,6 +184,17 @@ export default defineCheck({
           'Write the list literally or as a module-level name bound to a literal list (PROTECTED = ' +
           '[Depends(verify_api_key)]), or name the dependency in auth-dependencies.',
       },
+      'websocket-dependencies-unknown': {
+        title: 'Websocket routes require the key whatever the FastAPI version',
+        severity: 'low',
+        description:
+          'FastAPI runs the dependencies of the app, routers and include_router calls for websocket routes only ' +
+          'from 0.97; before that a websocket route inherits none of them. Without a pinned version it is ' +
+          'unknown whether an inherited key check runs for the route.',
+        remediation:
+          'Pin FastAPI (fastapi>=0.97 in requirements.txt), or add the key dependency as a parameter of the ' +
+          'websocket handler, which every version runs.',
+      },
       'python-syntax-error': {
         title: 'Python sources parse',
         severity: 'low',
@@ -256,7 +282,7 @@ export default defineCheck({
         rule: 'unprotected-route',
         file: route.file,
         line: route.line,
-        message: `${describeRoute(route, mount)} (${route.handlerName}() in ${route.file}) does not require the API key${detail(route, mount, keys, configured)}`,
+        message: `${describeRoute(route, mount)} (${route.handlerName}() in ${route.file}) does not require the API key${detail(model, route, mount, keys, configured)}`,
         evidence: `${route.methods.join(',')} ${mount.fullPath}`,
         remediation: `Add ${hint} to the route decorator, its router or the app, or list the route in exempt-routes.`,
       });
@@ -266,7 +292,7 @@ export default defineCheck({
       const shown =
         routes.slice(0, 5).join(', ') + (routes.length > 5 ? `, and ${routes.length - 5} more` : '');
       const first = pairs[0];
-      const extra = first ? detail(first.route, first.mount, keys, configured) : '';
+      const extra = first ? detail(model, first.route, first.mount, keys, configured) : '';
       findings.push({
         rule: 'unprotected-router',
         file: inc.file,
@@ -275,6 +301,29 @@ export default defineCheck({
         evidence: `include ${inc.childText}: ${routes.join(' ')}`,
         remediation: `Pass ${hint} to this include_router call (or to the router or the app).`,
       });
+    }
+
+    // Websocket routes protected only by inherited dependencies, when the FastAPI version does not tell
+    // whether it runs them (0.97 and later do).
+    if (model.fastapiVersion.websocketDependencies === undefined) {
+      for (const { route, mount } of served) {
+        if (!route.methods.includes('WEBSOCKET')) continue;
+        const p = routeRequires(route, mount, keys, configured);
+        const via = p?.dependency?.via;
+        if (via !== 'app' && via !== 'router' && via !== 'include-router') continue;
+        // Its own parameters or decorator require the key too: every version runs those.
+        if (routeRequires(route, { ...mount, inherited: [] }, keys, configured)) continue;
+        const version = model.fastapiVersion.spec
+          ? `${fastapiText(model)} allows versions on both sides of 0.97`
+          : 'no FastAPI version is declared (requirements, pyproject or a lock file)';
+        findings.push({
+          rule: 'websocket-dependencies-unknown',
+          file: route.file,
+          line: route.line,
+          message: `${describeRoute(route, mount)} requires the key only through dependencies inherited from the ${via === 'app' ? 'app' : 'router'}, which FastAPI runs for websocket routes only from 0.97; ${version}, so it is unknown whether it requires the key`,
+          evidence: `websocket ${mount.fullPath}`,
+        });
+      }
     }
 
     // A helper that two dependencies call is reported once, at its comparison.

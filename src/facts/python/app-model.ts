@@ -265,6 +265,11 @@ export interface RouteMount {
   inherited: DependencyRef[];
   /** Some prefix on the way could not be resolved. */
   unresolvedPrefix: boolean;
+  /**
+   * Dependencies of the app, routers and include_router calls that the declared FastAPI version does not
+   * run for this websocket route (before 0.97); `inherited` is empty then.
+   */
+  droppedInherited?: DependencyRef[];
   /** `dependencies=` values on the way (app, include_router calls, routers, the route) that did not resolve. */
   unresolvedDependencies?: UnresolvedDependencies[];
   /** The environment branch of the app, routers and include_router calls on the way (non-production wins). */
@@ -446,6 +451,19 @@ export interface PydanticVersion {
   location?: Location;
 }
 
+/** The FastAPI version the project declares. */
+export interface FastapiVersion {
+  /** Exact or constraint text (`0.92.0`, `>=0.100`, empty when unpinned). */
+  spec?: string;
+  source: 'lock' | 'requirements' | 'pyproject' | 'unknown';
+  location?: Location;
+  /**
+   * FastAPI runs app, router and include_router dependencies for websocket routes (0.97 and later):
+   * undefined when the declared versions allow both, or none is declared.
+   */
+  websocketDependencies: boolean | undefined;
+}
+
 /** How the string argument of a SQL call was built. */
 export type SqlStringKind = 'literal' | 'fstring' | 'percent' | 'concat' | 'format' | 'call' | 'unknown';
 
@@ -535,6 +553,7 @@ export interface AppModel {
   envFiles: EnvFileInfo[];
   pydanticModels: PydanticModel[];
   pydanticVersion: PydanticVersion;
+  fastapiVersion: FastapiVersion;
   sqlCalls: SqlCall[];
   logCalls: LogCall[];
   loggers: LoggerDef[];

@@ -42,7 +42,7 @@ import {
   walkBlock,
 } from './modules.js';
 import { lineOf, type SyntaxNode } from './parser.js';
-import { detectPydanticVersion, readEnvFiles } from './project.js';
+import { detectFastapiVersion, detectPydanticVersion, readEnvFiles } from './project.js';
 import { creationCall, qualifiedName, resolveExpression, resolveValue, stringValues } from './resolve.js';
 import { pythonSources } from './sources.js';
 import {
@@ -77,6 +77,7 @@ function emptyModel(): AppModel {
     envFiles: [],
     pydanticModels: [],
     pydanticVersion: { major: undefined, source: 'unknown' },
+    fastapiVersion: { source: 'unknown', websocketDependencies: undefined },
     sqlCalls: [],
     logCalls: [],
     loggers: [],
@@ -103,6 +104,8 @@ export async function buildAppModel(ctx: AuditContext): Promise<AppModel> {
   indexModules(model);
   const deployment = await readDeployment(ctx);
   model.envFiles = await readEnvFiles(ctx, deployment.envFileRefs);
+  // Read before the analysis: whether websocket routes inherit dependencies depends on it.
+  model.fastapiVersion = await detectFastapiVersion(ctx);
   analyse(model);
   for (const e of deployment.entryPoints) {
     if (e.targetModule) {
@@ -1309,12 +1312,21 @@ function computeMounts(model: AppModel): void {
       }
       unknownDeps.push(...(route.unresolvedDependencies ?? []));
       addPrefix(route.path);
+      // Before FastAPI 0.97 a websocket route runs only the dependencies of its own parameters.
+      const dropped =
+        route.methods.includes('WEBSOCKET') &&
+        model.fastapiVersion.websocketDependencies === false &&
+        inherited.length > 0
+          ? inherited
+          : undefined;
+      if (dropped) inherited = [];
       mounts.push({
         app: c.app,
         fullPath: path || '/',
         chain: c.chain,
         inherited,
         unresolvedPrefix: unresolved,
+        ...(dropped ? { droppedInherited: dropped } : {}),
         ...(unknownDeps.length > 0 ? { unresolvedDependencies: unknownDeps } : {}),
         ...(branch ? { branch } : {}),
       });
