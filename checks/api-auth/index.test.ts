@@ -259,12 +259,20 @@ app.get("/orders", dependencies=[Depends(verify_api_key)])(cancel_all)
       },
     },
     {
-      name: 'the health route is not exempt unless the config says so',
+      name: 'the health route is not exempt unless the config says so; the remediation names the setting',
       files: fixture('auth-nested'),
       findings: [
         { rule: 'api-auth/unprotected-router', file: 'app/main.py', line: 11 },
         { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 14 },
       ],
+      verify: (result) => {
+        const health = result.checks[0]?.findings.find((f) => f.line === 14);
+        if (!health?.remediation?.includes('[api-auth] exempt-routes = GET /health'))
+          throw new Error(`remediation: ${health?.remediation}`);
+        const router = result.checks[0]?.findings.find((f) => f.line === 11);
+        if (router?.remediation?.includes('exempt-routes ='))
+          throw new Error('only health routes get the hint');
+      },
     },
     {
       name: 'a fix only in a comment, a docstring, after return and under if False does not count',

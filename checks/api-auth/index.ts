@@ -49,6 +49,21 @@ function isExempt(route: Route, mount: RouteMount, exemptions: readonly Exemptio
   });
 }
 
+/** The last path segment of a probe route: health checks are the usual deliberate exemptions. */
+const HEALTH_SEGMENT =
+  /^(?:health|healthz|healthcheck|health-check|ready|readyz|readiness|live|livez|liveness|ping)$/i;
+
+/**
+ * For a route that looks like a health check: how to exempt exactly it in .tradesecrc. Exemptions stay
+ * explicit (the default list is empty), so the finding names the line to add.
+ */
+function exemptionHint(route: Route, mount: RouteMount): string {
+  const last = mount.fullPath.replace(/\/+$/, '').split('/').pop() ?? '';
+  if (!HEALTH_SEGMENT.test(last)) return '';
+  const method = route.methods.length === 1 ? `${route.methods[0]} ` : '';
+  return ` If it is a deliberate public health check, exempt it in .tradesecrc: [api-auth] exempt-routes = ${method}${mount.fullPath}`;
+}
+
 function describeRoute(route: Route, mount: RouteMount): string {
   return `${route.methods.join(',')} ${mount.fullPath}`;
 }
@@ -284,7 +299,7 @@ export default defineCheck({
         line: route.line,
         message: `${describeRoute(route, mount)} (${route.handlerName}() in ${route.file}) does not require the API key${detail(model, route, mount, keys, configured)}`,
         evidence: `${route.methods.join(',')} ${mount.fullPath}`,
-        remediation: `Add ${hint} to the route decorator, its router or the app, or list the route in exempt-routes.`,
+        remediation: `Add ${hint} to the route decorator, its router or the app, or list the route in exempt-routes.${exemptionHint(route, mount)}`,
       });
     }
     for (const [inc, pairs] of byInclude) {
@@ -299,7 +314,7 @@ export default defineCheck({
         line: inc.line,
         message: `${inc.parent.name ?? 'app'}.include_router(${inc.childText}) serves ${routes.length} route${routes.length === 1 ? '' : 's'} without the API key: ${shown}${extra}`,
         evidence: `include ${inc.childText}: ${routes.join(' ')}`,
-        remediation: `Pass ${hint} to this include_router call (or to the router or the app).`,
+        remediation: `Pass ${hint} to this include_router call (or to the router or the app).${pairs.map((p) => exemptionHint(p.route, p.mount)).find((h) => h !== '') ?? ''}`,
       });
     }
 
