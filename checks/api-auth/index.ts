@@ -91,8 +91,9 @@ function detail(
     );
   }
   const starlette = route.starlette
-    ? '; add_route() and @app.route() declare Starlette routes, which run no FastAPI dependencies (not even the ' +
-      "app's or router's dependencies=[...]): declare it with @app.get()/add_api_route() or check the key in the handler"
+    ? '; it is a Starlette route (add_route(), @app.route(), a Route() object), and Starlette routes run no FastAPI ' +
+      "dependencies (not even the app's or router's dependencies=[...]): declare it with @app.get()/add_api_route() " +
+      'or check the key in the handler'
     : '';
   const readers = effectiveDependencies(route, mount).filter(
     (d) => d.external && CREDENTIAL_READERS.has(d.external),

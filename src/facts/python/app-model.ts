@@ -287,10 +287,13 @@ export interface Route extends Location {
   path: string | undefined;
   /** The app or router the route is declared on. */
   owner: AppInstance;
-  /** How it was declared: `call` is `app.get("/x")(handler)`. */
-  declaration: 'decorator' | 'add_api_route' | 'add_route' | 'call';
   /**
-   * A Starlette route (`add_route`, `@app.route`): FastAPI runs no dependencies for it, neither its own nor
+   * How it was declared: `call` is `app.get("/x")(handler)`; `route-object` a Starlette `Route(...)` or
+   * `WebSocketRoute(...)` in a routes list (`app.mount("/x", Starlette(routes=[...]))`, `app.router.routes`).
+   */
+  declaration: 'decorator' | 'add_api_route' | 'add_route' | 'call' | 'route-object';
+  /**
+   * A Starlette route (`add_route`, `@app.route`, a `Route(...)` object): FastAPI runs no dependencies for it, neither its own nor
    * the app's or routers', so only a handler that checks the key itself protects it.
    */
   starlette: boolean;

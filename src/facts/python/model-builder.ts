@@ -338,6 +338,19 @@ export function analyse(model: AppModel): void {
     if (!receiver) continue;
     if (SQL_METHODS.has(method) && !site?.name.startsWith('fastapi.')) addSqlCall(model, rc, method, fnNode);
     if (LOG_METHODS.has(method)) addLogCall(model, rc, method, receiver);
+    // `app.router.routes.append(Route(...))`: a Starlette route added by hand.
+    if ((method === 'append' || method === 'extend') && receiver.type === 'attribute') {
+      let obj =
+        receiver.childForFieldName('attribute')?.text === 'routes'
+          ? receiver.childForFieldName('object')
+          : null;
+      if (obj?.type === 'attribute' && obj.childForFieldName('attribute')?.text === 'router')
+        obj = obj.childForFieldName('object');
+      const target = obj ? instanceFor(rc.module, obj) : undefined;
+      const added = callArguments(rc).args[0];
+      if (target && added) starletteRoutes(model, rc.module, target, added, '', rc.state);
+      continue;
+    }
     // Only these methods of an app or router declare anything: other calls need not resolve their receiver.
     // `app.get("/x")(handler)`: the decorator called by hand, a FastAPI route like the decorated one.
     const outer = rc.decorated ? undefined : calledResult(rc.node);
@@ -416,7 +429,22 @@ export function analyse(model: AppModel): void {
             : (args[0] ?? kwargs.get('router')?.value);
         if (!childNode) break;
         const child = instanceFor(rc.module, childNode);
-        if (method === 'mount' && child?.kind !== 'app') break;
+        if (method === 'mount' && child?.kind !== 'app') {
+          // A mounted Starlette app: its routes are served under the mount path, with no FastAPI dependencies.
+          const created = creationCall(model, rc.module, childNode);
+          const cf = created?.call.childForFieldName('function');
+          const pathNode = args[0] ?? kwargs.get('path')?.value;
+          if (
+            created &&
+            cf &&
+            qualifiedName(model, created.module, cf) === 'starlette.applications.Starlette'
+          ) {
+            const routes = argumentsOf(created.call, created.module.file).kwargs.get('routes');
+            const prefix = pathNode ? stringOrUndefined(model, rc.module, pathNode) : '';
+            if (routes) starletteRoutes(model, created.module, inst, routes.value, prefix, rc.state);
+          }
+          break;
+        }
         const prefixNode =
           method === 'mount' ? (args[0] ?? kwargs.get('path')?.value) : kwargs.get('prefix')?.value;
         const deps = kwargs.get('dependencies');
@@ -1174,6 +1202,63 @@ function routeBodies(model: AppModel, route: Route): RouteBody[] {
   return bodies;
 }
 
+/**
+ * Starlette `Route(...)` and `WebSocketRoute(...)` objects in a routes list (`Starlette(routes=[...])`),
+ * recorded as Starlette routes of `owner` under `prefix`. Nested `Mount(...)` lists are followed.
+ */
+function starletteRoutes(
+  model: AppModel,
+  module: PyModule,
+  owner: AppInstance,
+  list: SyntaxNode,
+  prefix: string | undefined,
+  state: WalkState,
+): void {
+  let node = unwrap(list);
+  let m = module;
+  if (node.type === 'identifier' || node.type === 'attribute') {
+    const r = resolveExpression(model, m, node);
+    if (r.kind !== 'binding' || r.binding.kind !== 'assign') return;
+    m = r.module;
+    node = unwrap(r.binding.value);
+  }
+  const items = node.type === 'list' || node.type === 'tuple' ? namedChildren(node) : [node];
+  for (const item of items) {
+    const call = unwrap(item);
+    const fn = call.type === 'call' ? call.childForFieldName('function') : null;
+    const name = fn ? qualifiedName(model, m, fn) : undefined;
+    if (!name) continue;
+    const { args, kwargs } = argumentsOf(call, m.file);
+    const pathNode = args[0] ?? kwargs.get('path')?.value;
+    const path = pathNode ? stringOrUndefined(model, m, pathNode) : undefined;
+    const full = prefix === undefined || path === undefined ? undefined : `${prefix}${path}`;
+    if (name === 'starlette.routing.Mount') {
+      const inner = kwargs.get('routes')?.value ?? args[1];
+      if (inner) starletteRoutes(model, m, owner, inner, full, state);
+      continue;
+    }
+    if (name !== 'starlette.routing.Route' && name !== 'starlette.routing.WebSocketRoute') continue;
+    const endpoint = args[1] ?? kwargs.get('endpoint')?.value;
+    const handler = endpoint ? functionFor(model, m, endpoint) : undefined;
+    const kind = name === 'starlette.routing.Route' ? 'route' : 'websocket';
+    const route = makeRoute(
+      model,
+      m,
+      owner,
+      kind,
+      call,
+      args,
+      kwargs,
+      handler,
+      endpoint?.text ?? '?',
+      'route-object',
+      state,
+    );
+    route.path = full;
+    model.routes.push(route);
+  }
+}
+
 /** The call that calls `node`'s result (`app.get("/x")(handler)`), if any. */
 function calledResult(node: SyntaxNode): SyntaxNode | undefined {
   let outer = node.parent;
@@ -1207,7 +1292,8 @@ function makeRoute(
     methods = v ? stringValues(v).map((s) => s.toUpperCase()) : ['GET'];
     if (methods.length === 0) methods = ['GET'];
   } else methods = [method.toUpperCase()];
-  const depsKw = method === 'route' ? undefined : kwargs.get('dependencies');
+  const starlette = method === 'route' || declaration === 'route-object';
+  const depsKw = starlette ? undefined : kwargs.get('dependencies');
   const deps = depsKw
     ? dependenciesFrom(model, module, depsKw, 'decorator', { file: module.file, line: lineOf(node) })
     : undefined;
@@ -1217,15 +1303,14 @@ function makeRoute(
     path,
     owner,
     declaration,
-    starlette: method === 'route',
+    starlette,
     node,
     handlerName,
     kwargs,
     parameters,
     decoratorDependencies: deps?.refs ?? [],
     ...(deps && deps.unresolved.length > 0 ? { unresolvedDependencies: deps.unresolved } : {}),
-    parameterDependencies:
-      method === 'route' ? [] : parameters.flatMap((p) => (p.dependency ? [p.dependency] : [])),
+    parameterDependencies: starlette ? [] : parameters.flatMap((p) => (p.dependency ? [p.dependency] : [])),
     bodies: [],
     mounts: [],
     file: module.file,
@@ -1234,7 +1319,7 @@ function makeRoute(
     ...(decorator ? { decorator } : {}),
     ...branchOf(state),
   };
-  route.bodies = method === 'websocket' || method === 'route' ? [] : routeBodies(model, route);
+  route.bodies = method === 'websocket' || starlette ? [] : routeBodies(model, route);
   return route;
 }
 
