@@ -179,11 +179,23 @@ const ROUTE_METHODS = new Set([
   'api_route',
   'websocket',
   'route',
+  'websocket_route',
 ]);
+/**
+ * The `add_*route` methods: the route kind, the keyword naming the handler, and the declaration. `add_route`
+ * and `add_websocket_route` are Starlette's own: FastAPI runs no dependencies for them.
+ */
+const ADD_ROUTE_METHODS: Record<string, [string, string, Route['declaration']]> = {
+  add_api_route: ['api_route', 'endpoint', 'add_api_route'],
+  add_api_websocket_route: ['websocket', 'endpoint', 'add_api_route'],
+  add_route: ['route', 'route', 'add_route'],
+  add_websocket_route: ['websocket_route', 'route', 'add_route'],
+};
 /** Methods of an app or router that declare something (routes with a decorator, besides these). */
 const INSTANCE_METHODS = new Set([
   'add_api_route',
   'add_route',
+  'add_websocket_route',
   'add_api_websocket_route',
   'include_router',
   'mount',
@@ -410,17 +422,16 @@ export function analyse(model: AppModel): void {
     switch (method) {
       case 'add_api_route':
       case 'add_api_websocket_route':
-        endpointRoute(
-          method === 'add_api_websocket_route' ? 'websocket' : 'api_route',
-          args[1] ?? kwargs.get('endpoint')?.value,
-          rc.node,
-          'add_api_route',
-        );
-        break;
-      // Starlette's own route: FastAPI runs no dependencies for it.
       case 'add_route':
-        endpointRoute('route', args[1] ?? kwargs.get('route')?.value, rc.node, 'add_route');
+      case 'add_websocket_route': {
+        const [kind, endpointKw, declaration] = ADD_ROUTE_METHODS[method] ?? [
+          'api_route',
+          'endpoint',
+          'add_api_route',
+        ];
+        endpointRoute(kind, args[1] ?? kwargs.get(endpointKw)?.value, rc.node, declaration);
         break;
+      }
       case 'include_router':
       case 'mount': {
         const childNode =
@@ -1285,14 +1296,14 @@ function makeRoute(
   const pathNode = args[0] ?? kwargs.get('path')?.value;
   const path = pathNode ? stringOrUndefined(model, module, pathNode) : undefined;
   let methods: string[];
-  if (method === 'websocket') methods = ['WEBSOCKET'];
+  if (method === 'websocket' || method === 'websocket_route') methods = ['WEBSOCKET'];
   else if (method === 'api_route' || method === 'route') {
     const m = kwargs.get('methods');
     const v = m ? resolveValue(model, module, m.value) : undefined;
     methods = v ? stringValues(v).map((s) => s.toUpperCase()) : ['GET'];
     if (methods.length === 0) methods = ['GET'];
   } else methods = [method.toUpperCase()];
-  const starlette = method === 'route' || declaration === 'route-object';
+  const starlette = method === 'route' || method === 'websocket_route' || declaration === 'route-object';
   const depsKw = starlette ? undefined : kwargs.get('dependencies');
   const deps = depsKw
     ? dependenciesFrom(model, module, depsKw, 'decorator', { file: module.file, line: lineOf(node) })
