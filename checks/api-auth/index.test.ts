@@ -198,6 +198,7 @@ class Client:
         { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 27 },
         { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 51 },
         { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 52 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 60 },
       ],
       verify: (result) => {
         for (const f of result.checks[0]?.findings ?? []) {

@@ -285,6 +285,9 @@ export function analyse(model: AppModel): void {
       };
       registry.set(nodeKey(rc.module.file, rc.node), inst);
       (inst.kind === 'app' ? model.apps : model.routers).push(inst);
+      // `FastAPI(routes=[Route(...)])`: Starlette route objects given to the constructor.
+      const routes = site.kwargs.get('routes');
+      if (routes) starletteRoutes(model, rc.module, inst, routes.value, '', rc.state);
     }
   }
   model.hasFastApi = model.apps.length > 0;
