@@ -232,14 +232,14 @@ app.get("/orders", dependencies=[Depends(verify_api_key)])(cancel_all)
         { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 20 },
         { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 25 },
         // == inside the helper the dependency calls with the key.
-        { rule: 'api-auth/key-compared-with-equality', file: 'app/deps.py', line: 42 },
+        { rule: 'api-auth/key-compared-with-equality', file: 'app/deps.py', line: 44 },
       ],
       verify: (result) => {
         const messages = (result.checks[0]?.findings ?? []).map((f) => f.message).join('\n');
         for (const want of [
           'require_key_header() (app/deps.py:8) only requires the credential to be present',
-          'verify_swallowed() (app/deps.py:14) catches its own HTTPException (raised at line 18)',
-          'verify_swallowed_http() (app/deps.py:23) catches its own HTTPException',
+          'verify_swallowed() (app/deps.py:16) catches its own HTTPException (raised at line 20)',
+          'verify_swallowed_http() (app/deps.py:25) catches its own HTTPException',
           'in _matches(), which it calls with the key',
         ]) {
           if (!messages.includes(want)) throw new Error(`missing "${want}" in:\n${messages}`);

@@ -307,7 +307,13 @@ function analyseFunction(
           continue;
         }
         const method = callee.type === 'attribute' ? callee.childForFieldName('attribute')?.text : undefined;
-        if (NOT_VALIDATING.has(callee.text) || (method !== undefined && LOG_METHODS.has(method))) continue;
+        // An exception built with the key (`HTTPException(401, detail=x_api_key)`) does not validate it either.
+        if (
+          NOT_VALIDATING.has(callee.text) ||
+          (method !== undefined && LOG_METHODS.has(method)) ||
+          /(?:Exception|Error)$/.test(q ?? callee.text)
+        )
+          continue;
         const { args, kwargs } = argumentsOf(call, fn.module.file);
         const keyAt = args.flatMap((a, i) => (isKeyArgument(a) ? [i] : []));
         const keyKw = [...kwargs.values()].filter((k) => isKeyArgument(k.value)).map((k) => k.name);
