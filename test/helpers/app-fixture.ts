@@ -8,7 +8,11 @@ export function fixture(name: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const rel of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
     const abs = path.join(root, rel);
-    if (rel.endsWith('.py') || rel.includes('.env') || /Dockerfile|\.ya?ml$|\.conf$|\.service$/.test(rel)) {
+    if (
+      rel.endsWith('.py') ||
+      rel.includes('.env') ||
+      /Dockerfile|\.ya?ml$|\.conf$|\.service$|requirements[^/]*\.txt$|pyproject\.toml$|\.lock$/.test(rel)
+    ) {
       out[rel.split(path.sep).join('/')] = readFileSync(abs, 'utf8');
     }
   }
