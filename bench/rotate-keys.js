@@ -1,5 +1,5 @@
 // Benchmark: rotating two keys in a generated 10,000-line env file, against `cp` of the same file plus `sync`
-// (the physical floor for a durable rewrite), median of 5 runs each, interleaved in the same run.
+// (one durable copy of the file: a yardstick, not a floor), median of 5 runs each, interleaved in the same run.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -46,10 +46,15 @@ function timed(argv, options = {}) {
 }
 
 /**
- * Rotation of SECRET_KEY and API_SECRET_KEY in a 10,000-line env file (in process: backup, new file,
- * fsyncs, rename), the same through the CLI (`node bin/tradesec.js rotate-keys --yes`), and the floor
- * `cp` + `sync <copy> <dir>` (spawned); medians of 5 runs each.
- * Returns `{ name, ms, cliMs, referenceMs, ratio, lines, bytes }` where ratio = ms / referenceMs.
+ * Rotation of SECRET_KEY and API_SECRET_KEY in a 10,000-line env file, in process (lock, parse, edit,
+ * verify, backup, new file, fsyncs, rename) and through the CLI (`./bin/tradesec.js rotate-keys --yes`,
+ * through its shebang: node start-up and module loading included), against a reference: `cp` of the
+ * file, then `sync <copy> <dir>`, two spawned processes (their start-up included). The reference is one
+ * durable copy of the file with no parsing. A rotation writes and flushes about twice that (the backup
+ * and the new file, and their directories), while the reference's two process start-ups, which the
+ * in-process rotation does not pay, pull the other way: the ratio is a yardstick, not a bound. Medians of
+ * 5 runs each, interleaved.
+ * Returns `{ name, ms, cliMs, referenceMs, ratio, cliRatio, lines, bytes }` (ratio = ms / referenceMs).
  */
 export async function benchRotateKeys({ runs = RUNS } = {}) {
   if (!existsSync(ROTATE)) throw new Error('dist/src/keys/rotate.js is missing: run npm run build');
@@ -70,7 +75,7 @@ export async function benchRotateKeys({ runs = RUNS } = {}) {
       const started = process.hrtime.bigint();
       await rotateKeys(options);
       ours.push(Number(process.hrtime.bigint() - started) / 1e6);
-      cli.push(timed([process.execPath, BIN, 'rotate-keys', '--yes', '--env-file', file], { cwd: dir }));
+      cli.push(timed([BIN, 'rotate-keys', '--yes', '--env-file', file], { cwd: dir }));
       await rm(copy, { force: true });
       floor.push(timed(['cp', file, copy]) + timed(['sync', copy, dir]));
     }
@@ -84,6 +89,7 @@ export async function benchRotateKeys({ runs = RUNS } = {}) {
       cliMs: median(cli),
       referenceMs,
       ratio: ms / referenceMs,
+      cliRatio: median(cli) / referenceMs,
       lines: LINES,
       bytes: (await stat(file)).size,
     };
@@ -100,8 +106,15 @@ export default async function run() {
     rows: [
       { metric: 'rotate (in process: backup, new file, fsyncs, rename)', value: `${r.ms.toFixed(1)} ms` },
       { metric: 'rotate through the CLI (node start-up included)', value: `${r.cliMs.toFixed(1)} ms` },
-      { metric: 'cp + sync of the same file (floor)', value: `${r.referenceMs.toFixed(1)} ms` },
-      { metric: 'ratio rotate / (cp + sync)', value: `${r.ratio.toFixed(2)}x` },
+      {
+        metric: 'reference: cp + sync of the same file (2 spawned processes, 1 durable copy)',
+        value: `${r.referenceMs.toFixed(1)} ms`,
+      },
+      {
+        metric: 'ratio in process / reference (a rotation writes 2 durable files)',
+        value: `${r.ratio.toFixed(2)}x`,
+      },
+      { metric: 'ratio CLI / reference', value: `${r.cliRatio.toFixed(2)}x` },
     ],
   };
 }

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `node --` ends Node's own option scan: Node 20 acts on --env-file even after the script path (nodejs/node#54232).
 // tradesec's executable: runs the built CLI and sets the exit code; the library never exits.
 // A closed pipe (tradesec ... | head) is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {

@@ -56,7 +56,7 @@ export function renderCatalogue(checks) {
   lines.push(
     '',
     `${sorted.length} checks, ${sorted.reduce((n, c) => n + Object.keys(c.meta.rules).length, 0)} rules. ` +
-      'Every check also has `<check>/unreadable-file` (medium) for a file it needed but could not read. ' +
+      'Every check also has `<check>/unreadable-file` (medium) for a file it needed but could not read, or a directory under the root that could not be listed. ' +
       "`tradesec checks explain <id>` prints a check's rationale and fixes.",
   );
   return lines.join('\n');

@@ -97,6 +97,48 @@ def me(user=Depends(current_user)):
       },
     },
     {
+      name: 'dependencies= built by concatenating and unpacking a list defined in another module',
+      files: {
+        'app/deps.py': `${KEY_DEP}\nPROTECTED = [Depends(verify_api_key)]\n`,
+        'app/main.py': `from fastapi import APIRouter, FastAPI
+import app.deps as d
+
+app = FastAPI(dependencies=d.PROTECTED + [])
+other = FastAPI()
+r = APIRouter()
+
+
+@r.get("/orders")
+def orders():
+    return []
+
+
+@app.get("/positions")
+def positions():
+    return []
+
+
+other.include_router(r, dependencies=[*d.PROTECTED])
+`,
+      },
+    },
+    {
+      name: 'a websocket route inherits the app dependencies when FastAPI is 0.97 or later',
+      files: {
+        'requirements.txt': 'fastapi>=0.100\n',
+        'main.py': `${KEY_DEP}
+from fastapi import WebSocket
+
+app = FastAPI(dependencies=[Depends(verify_api_key)])
+
+
+@app.websocket("/ws/orders")
+async def feed(websocket: WebSocket):
+    await websocket.accept()
+`,
+      },
+    },
+    {
       name: 'a route defined only under `if settings.environment != "production":` is not served in production',
       files: {
         'main.py': `${KEY_DEP}
@@ -149,6 +191,62 @@ class Client:
   ],
   fail: [
     {
+      name: 'Starlette routes (add_route, @app.route) do not inherit the app dependencies; app.get(...)(h) does',
+      files: fixture('auth-starlette'),
+      findings: [
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 24 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 27 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 51 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 52 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 60 },
+      ],
+      verify: (result) => {
+        for (const f of result.checks[0]?.findings ?? []) {
+          if (!f.message.includes('Starlette routes run no FastAPI dependencies'))
+            throw new Error(`the finding should say why the app's dependencies do not apply: ${f.message}`);
+        }
+      },
+    },
+    {
+      name: 'a route declared with the call form app.get(...)(handler) is checked like a decorated one',
+      files: {
+        'main.py': `${KEY_DEP}
+app = FastAPI()
+
+
+async def cancel_all():
+    return []
+
+
+app.post("/orders/cancel-all")(cancel_all)
+app.get("/orders", dependencies=[Depends(verify_api_key)])(cancel_all)
+`,
+      },
+      findings: [{ rule: 'api-auth/unprotected-route', file: 'main.py', line: 20 }],
+    },
+    {
+      name: 'a key only required to be present, or whose HTTPException the dependency catches, protects nothing',
+      files: fixture('auth-weak-deps'),
+      findings: [
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 15 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 20 },
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 25 },
+        // == inside the helper the dependency calls with the key.
+        { rule: 'api-auth/key-compared-with-equality', file: 'app/deps.py', line: 44 },
+      ],
+      verify: (result) => {
+        const messages = (result.checks[0]?.findings ?? []).map((f) => f.message).join('\n');
+        for (const want of [
+          'require_key_header() (app/deps.py:8) only requires the credential to be present',
+          'verify_swallowed() (app/deps.py:16) catches its own HTTPException (raised at line 20)',
+          'verify_swallowed_http() (app/deps.py:25) catches its own HTTPException',
+          'in _matches(), which it calls with the key',
+        ]) {
+          if (!messages.includes(want)) throw new Error(`missing "${want}" in:\n${messages}`);
+        }
+      },
+    },
+    {
       name: 'a router included without the dependency, beside a nested router included with it',
       config: '[api-auth]\nexempt-routes = GET /health\n',
       files: fixture('auth-nested'),
@@ -164,12 +262,20 @@ class Client:
       },
     },
     {
-      name: 'the health route is not exempt unless the config says so',
+      name: 'the health route is not exempt unless the config says so; the remediation names the setting',
       files: fixture('auth-nested'),
       findings: [
         { rule: 'api-auth/unprotected-router', file: 'app/main.py', line: 11 },
         { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 14 },
       ],
+      verify: (result) => {
+        const health = result.checks[0]?.findings.find((f) => f.line === 14);
+        if (!health?.remediation?.includes('[api-auth] exempt-routes = GET /health'))
+          throw new Error(`remediation: ${health?.remediation}`);
+        const router = result.checks[0]?.findings.find((f) => f.line === 11);
+        if (router?.remediation?.includes('exempt-routes ='))
+          throw new Error('only health routes get the hint');
+      },
     },
     {
       name: 'a fix only in a comment, a docstring, after return and under if False does not count',
@@ -244,6 +350,68 @@ def orders():
 `,
       },
       findings: [{ rule: 'api-auth/key-compared-with-equality', line: 7 }],
+    },
+    {
+      name: 'FastAPI before 0.97 runs no app dependencies for a websocket route; a parameter dependency works',
+      files: fixture('auth-websocket'),
+      findings: [
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 14 },
+        // @app.websocket_route is Starlette's: no FastAPI dependencies in any version.
+        { rule: 'api-auth/unprotected-route', file: 'app/main.py', line: 29 },
+      ],
+      verify: (result) => {
+        const msg = result.checks[0]?.findings.find((f) => f.line === 14)?.message ?? '';
+        if (
+          !msg.includes(
+            'fastapi==0.92.0 (requirements.txt:1) runs no app, router or include_router dependencies',
+          )
+        )
+          throw new Error(msg);
+      },
+    },
+    {
+      name: 'a websocket route protected only by inherited dependencies, with no FastAPI version declared',
+      status: 'warn',
+      files: {
+        'main.py': `${KEY_DEP}
+from fastapi import WebSocket
+
+app = FastAPI(dependencies=[Depends(verify_api_key)])
+
+
+@app.websocket("/ws/orders")
+async def feed(websocket: WebSocket):
+    await websocket.accept()
+
+
+@app.websocket("/ws/fills")
+async def fills(websocket: WebSocket, _: None = Depends(verify_api_key)):
+    await websocket.accept()
+`,
+      },
+      findings: [{ rule: 'api-auth/websocket-dependencies-unknown', file: 'main.py', line: 18 }],
+    },
+    {
+      name: 'a dependencies= value that does not resolve is a low note, not an unprotected router',
+      status: 'warn',
+      files: {
+        'app/deps.py': `${KEY_DEP}\nPROTECTED = [Depends(verify_api_key)]\n`,
+        'app/main.py': `from fastapi import APIRouter, FastAPI
+import app.deps as d
+
+app = FastAPI()
+r = APIRouter()
+
+
+@r.get("/orders")
+def orders():
+    return []
+
+
+app.include_router(r, dependencies=[x for x in d.PROTECTED])
+`,
+      },
+      findings: [{ rule: 'api-auth/unresolved-dependencies', file: 'app/main.py', line: 13 }],
     },
   ],
   skip: [

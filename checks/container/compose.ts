@@ -14,6 +14,10 @@ import {
 /** Host ports a reverse proxy may publish on every interface. */
 export const PROXY_PORTS: ReadonlySet<number> = new Set([80, 443]);
 
+/** Reverse-proxy images, the only services that may publish PROXY_PORTS on every interface. */
+const PROXY_IMAGE =
+  /(^|\/)(nginx|nginx-unprivileged|openresty|caddy|traefik|haproxy|envoy)(:|@|$)|(^|\/)(openresty|envoyproxy)\//i;
+
 /** Database and cache ports: publishing them beyond loopback is high severity. */
 export const DATABASE_PORTS: ReadonlyMap<number, string> = new Map([
   [5432, 'PostgreSQL'],
@@ -150,19 +154,23 @@ export function analyzeService(
   const name = service.name;
   const dockerfilePath = buildDockerfile(project, service);
   const dockerfile = dockerfilePath ? dockerfiles.get(dockerfilePath) : undefined;
+  const image = serviceImage(service, dockerfile);
+  // An image that cannot be told (a build whose Dockerfile is not in the repository) is given the benefit.
+  const proxy = image === '' || PROXY_IMAGE.test(image);
 
   for (const node of items(entry(service, 'ports')?.value)) {
     const port = parsePort(node);
     if (!port || !ALL_INTERFACES.has(port.hostIp)) continue;
     const published = firstPort(port.published);
-    if (PROXY_PORTS.has(published)) continue;
+    const proxyPort = PROXY_PORTS.has(published);
+    if (proxyPort && proxy) continue;
     const database = DATABASE_PORTS.get(firstPort(port.target)) ?? DATABASE_PORTS.get(published);
     out.push({
       rule: 'port-all-interfaces',
       file: port.file,
       line: port.line,
       ...(database ? { severity: 'high' as const } : {}),
-      message: `service ${name} publishes ${port.written}${port.published ? '' : ' (on a random host port)'} on every interface${database ? ` (${database})` : ''}: Docker's iptables rules bypass ufw, so it is reachable from the internet. Bind it to 127.0.0.1`,
+      message: `service ${name} publishes ${port.written}${port.published ? '' : ' (on a random host port)'} on every interface${database ? ` (${database})` : ''}${proxyPort ? ` although ${image} is not a reverse proxy (only nginx, caddy, traefik or haproxy should publish 80/443)` : ''}: Docker's iptables rules bypass ufw, so it is reachable from the internet. Bind it to 127.0.0.1`,
       evidence: `${name} ports ${port.written}`,
       remediation: loopbackRemediation(port),
     });
@@ -208,8 +216,19 @@ export function analyzeService(
       evidence: `${name} cap_drop`,
     });
   }
+  // cap_add is applied after cap_drop: adding ALL back undoes the drop.
+  const capAdd = entry(service, 'cap_add');
+  const addsAll = items(capAdd?.value).find((i) => /^(CAP_)?ALL$/i.test(scalar(i) ?? ''));
+  if (dropsAll && addsAll) {
+    out.push({
+      rule: 'cap-drop-all',
+      file: addsAll.file,
+      line: addsAll.line,
+      message: `service ${name} drops all capabilities but cap_add: [ALL] adds every one back (Docker applies cap_add after cap_drop)`,
+      evidence: `${name} cap_add ALL`,
+    });
+  }
 
-  const image = serviceImage(service, dockerfile);
   const nginx = /(^|\/)nginx(-unprivileged)?(:|@|$)/i.test(image) || /(^|\/)nginx-unprivileged/i.test(image);
   const unprivileged = /unprivileged|bitnami\/nginx/i.test(image);
   const readOnly = entry(service, 'read_only');
@@ -239,9 +258,7 @@ export function analyzeService(
   }
   if (nginx && !unprivileged && dropsAll && capDrop) {
     const added = new Set(
-      items(entry(service, 'cap_add')?.value).map((i) =>
-        (scalar(i) ?? '').toUpperCase().replace(/^CAP_/, ''),
-      ),
+      items(capAdd?.value).map((i) => (scalar(i) ?? '').toUpperCase().replace(/^CAP_/, '')),
     );
     const user = scalar(entry(service, 'user')?.value);
     const missing = NGINX_CAPS.filter((c) => !added.has(c) && !added.has('ALL'));

@@ -45,6 +45,8 @@ export function analyzeDockerfile(model: DockerfileModel, context: DockerfileCon
       message: `${file} cannot be built: ${model.error.message}`,
       evidence: model.error.message,
     });
+    // A file Docker refuses is one finding: its other instructions never run.
+    return out;
   }
   for (const stage of model.stages) {
     checkBaseImage(model, stage, out);
@@ -222,7 +224,7 @@ function checkRun(
       line: ins.line,
       ...(call.pip ? { severity: 'low' as const } : {}),
       message: call.pip
-        ? `"${call.command}" runs as user ${user.name} (USER at line ${user.line}) and targets the system site-packages, which that user cannot write (pip falls back to ~/.local or fails): install before USER or use a virtualenv`
+        ? `"${call.command}" runs as user ${user.name} (USER at line ${user.line}) and targets the system site-packages, which that user cannot write, so pip falls back to a --user install in ~/.local (or fails): install before USER or use a virtualenv`
         : `"${call.command}" runs as user ${user.name} (USER at line ${user.line}), but ${call.tool} needs root: the build fails. Run it before USER`,
       evidence: `${call.tool} after USER ${user.name}`,
     });

@@ -1,6 +1,8 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose variable references, not JS templates
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import type { AuditResult } from '../../src/audit/types.js';
 import { testCheck } from '../../test/helpers/check-tester.js';
 import check from './index.js';
 
@@ -64,6 +66,31 @@ volumes:
   db: {}
 `;
 
+/** A service whose hardening comes from ${VAR:-default} values: hardened unless the .env beside it says otherwise. */
+const INTERPOLATED = `services:
+  app:
+    image: myapp:1.0
+    ports: ["\${BIND:-127.0.0.1}:\${PORT:-8000}:8000"]
+    security_opt: ["no-new-privileges:\${NNP:-true}"]
+    cap_drop: [ALL]
+    read_only: \${RO:-true}
+    tmpfs: [/tmp]
+    user: "\${APP_UID:-1000}"
+`;
+
+/** Services that take their settings from another file with extends. */
+const EXTENDS_BASE = `services:
+  hardened:
+    security_opt: ["no-new-privileges:true"]
+    cap_drop: [ALL]
+    read_only: true
+    tmpfs: [/tmp]
+    user: "1000"
+  loose:
+    privileged: true
+    ports: ["8000:8000"]
+`;
+
 const hardenedService = (extra = ''): string => `services:
   app:
     build: .
@@ -96,6 +123,35 @@ CMD ["uvicorn", "main:app"]
           'FROM scratch\nCOPY app /app\nUSER 65532:65532\nHEALTHCHECK CMD ["/app", "health"]\nENTRYPOINT ["/app"]\n',
         'proxy/Dockerfile':
           'FROM nginxinc/nginx-unprivileged:1.27-alpine\nCOPY nginx.conf /etc/nginx/nginx.conf\nHEALTHCHECK CMD ["wget", "-qO-", "http://127.0.0.1:8080/"]\n',
+      },
+    },
+    {
+      name: '${VAR:-default} values without a .env take their hardened defaults',
+      files: { 'compose.yml': INTERPOLATED },
+    },
+    {
+      name: 'a proxy built from an nginx image publishes 80 and 443 on every interface',
+      files: {
+        'proxy/Dockerfile':
+          'FROM nginxinc/nginx-unprivileged:1.27-alpine\nCOPY nginx.conf /etc/nginx/nginx.conf\nUSER 101\nHEALTHCHECK CMD ["wget", "-q", "-O-", "http://127.0.0.1:8080/"]\nCMD ["nginx", "-g", "daemon off;"]\n',
+        'compose.yaml': `services:
+  proxy:
+    build: ./proxy
+    user: "101"
+    ports: ["80:8080", "443:8443"]
+    security_opt: [no-new-privileges:true]
+    cap_drop: [ALL]
+    read_only: true
+    tmpfs: [/tmp]
+`,
+      },
+    },
+    {
+      name: 'a service hardened through extends from another file',
+      files: {
+        'common/base.yml': EXTENDS_BASE,
+        'compose.yaml':
+          'services:\n  app:\n    image: myapp:1.0\n    extends:\n      file: common/base.yml\n      service: hardened\n',
       },
     },
     {
@@ -199,6 +255,8 @@ CMD ["uvicorn", "main:app"]
       },
       status: 'warn',
       findings: [{ rule: 'container/package-manager-as-user', line: 3 }],
+      verify: (result) =>
+        expect(result.checks[0]?.findings[0]?.message).toContain('falls back to a --user install'),
     },
     {
       name: 'ports bound to every interface in every spelling; the database is high',
@@ -231,6 +289,57 @@ CMD ["uvicorn", "main:app"]
         const longForm = result.checks[0]?.findings.find((f) => f.line === 12);
         expect(longForm?.remediation).toContain('"127.0.0.1:8004:8004"');
       },
+    },
+    {
+      name: 'a Python service publishing 80 and 443 on every interface: only the reverse proxy may',
+      files: {
+        'compose.yaml': `services:
+  api:
+    image: python:3.12-slim
+    command: uvicorn app.main:app --host 0.0.0.0 --port 8000
+    user: app
+    ports: ["80:8000", "443:8443"]
+    security_opt: [no-new-privileges:true]
+    cap_drop: [ALL]
+    read_only: true
+`,
+      },
+      findings: [
+        { rule: 'container/port-all-interfaces', line: 6 },
+        { rule: 'container/port-all-interfaces', line: 6 },
+      ],
+      verify: (result) =>
+        expect(result.checks[0]?.findings[0]?.message).toContain('python:3.12-slim is not a reverse proxy'),
+    },
+    {
+      name: 'cap_add: [ALL] after cap_drop: [ALL] adds every capability back',
+      files: { 'compose.yaml': hardenedService('    cap_add:\n      - ALL\n') },
+      findings: [{ rule: 'container/cap-drop-all', line: 8 }],
+    },
+    {
+      name: 'the .env beside the Compose file overrides ${VAR:-default} values',
+      files: {
+        'compose.yml': INTERPOLATED,
+        '.env': 'BIND=0.0.0.0\nNNP=false\nRO=false\nAPP_UID=0\n',
+      },
+      findings: [
+        { rule: 'container/port-all-interfaces', file: 'compose.yml', line: 4 },
+        { rule: 'container/no-new-privileges', file: 'compose.yml', line: 5 },
+        { rule: 'container/read-only', file: 'compose.yml', line: 7 },
+        { rule: 'container/root-user', file: 'compose.yml', line: 9 },
+      ],
+    },
+    {
+      name: 'a service that extends a loose service of another file inherits its problems there',
+      files: {
+        'common/base.yml': EXTENDS_BASE,
+        'compose.yaml':
+          'services:\n  worker:\n    image: myapp:1.0\n    user: "1000"\n    security_opt: [no-new-privileges]\n    cap_drop: [ALL]\n    read_only: true\n    extends:\n      file: common/base.yml\n      service: loose\n',
+      },
+      findings: [
+        { rule: 'container/privileged', file: 'common/base.yml', line: 9 },
+        { rule: 'container/port-all-interfaces', file: 'common/base.yml', line: 10 },
+      ],
     },
     {
       name: 'no-new-privileges turned off (:false and =false)',
@@ -321,9 +430,44 @@ services:
       findings: [
         { rule: 'container/compose-parse-error', file: 'compose.yaml' },
         { rule: 'container/dockerfile-parse-error', file: 'Dockerfile', line: 2 },
-        { rule: 'container/root-user', file: 'Dockerfile', line: 1 },
-        { rule: 'container/missing-healthcheck', file: 'Dockerfile', line: 1 },
       ],
+    },
+    ...(
+      [
+        ['FROM without an image', 'FROM\nUSER app\n', 1, 'FROM requires'],
+        [
+          'ENV without a value',
+          'FROM python:3.12-slim\nENV FOO\nUSER app\n',
+          2,
+          'ENV must have two arguments',
+        ],
+        [
+          'COPY with one argument',
+          'FROM python:3.12-slim\nCOPY onlyone\nUSER app\n',
+          2,
+          'COPY requires at least two',
+        ],
+      ] as const
+    ).map(([what, text, line, message]) => ({
+      name: `a Dockerfile Docker refuses: ${what} (one finding only)`,
+      files: { Dockerfile: `${text}HEALTHCHECK CMD ["true"]\nCMD python run.py\n` },
+      findings: [{ rule: 'container/dockerfile-parse-error', line }],
+      verify: (result: AuditResult) => expect(result.checks[0]?.findings[0]?.message).toContain(message),
+    })),
+    {
+      name: 'CMD with malformed JSON runs as the shell form',
+      files: {
+        Dockerfile: 'FROM python:3.12-slim\nUSER app\nHEALTHCHECK CMD ["true"]\nCMD ["python", "run.py"\n',
+      },
+      status: 'warn',
+      findings: [{ rule: 'container/shell-form-cmd', line: 4 }],
+    },
+    {
+      name: 'USER with the default root (:-root) and ARG APP_USER without a value resolves to root',
+      files: {
+        Dockerfile: `FROM python:3.12-slim\nARG APP_USER\nUSER \${APP_USER:-root}\nHEALTHCHECK CMD ["true"]\nCMD ["python"]\n`,
+      },
+      findings: [{ rule: 'container/root-user', line: 3 }],
     },
     {
       name: 'an image-based service without user: is a low note',

@@ -1,12 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/audit/config.js';
 import { runAudit } from '../../src/audit/engine.js';
-import { runCase, testCheck } from '../../test/helpers/check-tester.js';
+import { runCase, testCheck, withReadErrors } from '../../test/helpers/check-tester.js';
 import { commitAll, git, gitInit } from '../../test/helpers/git.js';
 import { tempDir, writeFiles } from '../../test/helpers/temp.js';
 import check, { dockerignoreDecision, parseDockerignore, secretKind } from './index.js';
+import { templatePatterns, templatesDir } from './templates.js';
+
+const GITIGNORE_TEMPLATE = readFileSync(path.join(templatesDir(), 'gitignore'), 'utf8');
+const DOCKERIGNORE_TEMPLATE = readFileSync(path.join(templatesDir(), 'dockerignore'), 'utf8');
+const BACKUP = '.tradesec-backups/.env.production.20260101T000000Z.bak';
 
 const GITIGNORE = '.env*\n!.env.example\n*.key\n*.pem\n';
 const CERT =
@@ -26,6 +32,31 @@ function messageOf(result: Awaited<ReturnType<typeof runCase>>['result'], rule: 
 
 testCheck(check, {
   pass: [
+    {
+      name: "a repository using exactly tradesec's templates/gitignore and templates/dockerignore",
+      files: {
+        '.gitignore': GITIGNORE_TEMPLATE,
+        '.dockerignore': DOCKERIGNORE_TEMPLATE,
+        Dockerfile: 'FROM python:3.12-slim\nCOPY . .\n',
+        '.env.production': 'SECRET_KEY=x\n',
+        'app/.env.local': 'A=1\n',
+        'app/prod.env': 'A=1\n',
+        '.env.example': 'SECRET_KEY=\n',
+        '.env.sample': 'SECRET_KEY=\n',
+        [BACKUP]: 'SECRET_KEY=old\n',
+        'deploy/.tradesec-backups/prod.env.20260101T000000Z.bak': 'SECRET_KEY=old\n',
+        'certs/server.key': KEY,
+        'app/main.py': 'x = 1\n',
+      },
+      setup: committed,
+      verify: async (result, dir) => {
+        expect(result.checks[0]?.findings).toEqual([]);
+        // Everything secret stayed out of the commit, the templates went in.
+        const tracked = (await git(dir, 'ls-files')).split('\n');
+        expect(tracked).toEqual(expect.arrayContaining(['.env.example', '.env.sample', '.gitignore']));
+        expect(tracked.filter((p) => p.includes('.tradesec-backups') || p.endsWith('.key'))).toEqual([]);
+      },
+    },
     {
       name: 'a .gitignore that covers env files, keys and PEM files, with the production env file untracked',
       files: {
@@ -343,6 +374,56 @@ testCheck(check, {
         expect(messages).toContain('app/.env.local');
       },
     },
+    {
+      name: 'rotate-keys backups: tracked, in history, not ignored, and sent to the Docker build',
+      files: {
+        '.gitignore': GITIGNORE,
+        Dockerfile: 'FROM x\n',
+        '.dockerignore': '.git\n.env*\n',
+        [BACKUP]: 'SECRET_KEY=old\n',
+        'deploy/.tradesec-backups/prod.env.20260101T000000Z.bak': 'SECRET_KEY=old\n',
+      },
+      setup: async (dir) => {
+        await gitInit(dir);
+        await git(dir, 'add', '-f', '.gitignore', 'Dockerfile', '.dockerignore', BACKUP);
+        await writeFile(path.join(dir, 'old.bak'), 'x');
+        await git(dir, 'commit', '-q', '-m', 'with a backup');
+        await git(dir, 'add', '-f', 'deploy/.tradesec-backups');
+        await git(dir, 'commit', '-q', '-m', 'second backup');
+        await git(dir, 'rm', '-q', '--cached', 'deploy/.tradesec-backups/prod.env.20260101T000000Z.bak');
+        await git(dir, 'commit', '-q', '-m', 'untrack it');
+      },
+      findings: [
+        { rule: 'env-in-git/tracked-secret-file', file: BACKUP },
+        {
+          rule: 'env-in-git/secret-in-history',
+          file: 'deploy/.tradesec-backups/prod.env.20260101T000000Z.bak',
+        },
+        { rule: 'env-in-git/not-ignored', file: 'deploy/.tradesec-backups/prod.env.20260101T000000Z.bak' },
+        { rule: 'env-in-git/dockerignore-incomplete', file: '.dockerignore' },
+      ],
+      verify: (result) => {
+        const findings = result.checks[0]?.findings ?? [];
+        const docker = findings.find((f) => f.rule === 'env-in-git/dockerignore-incomplete');
+        expect(docker?.message).toContain('rotate-keys backups');
+        // The advice names the missing pattern, not `.env*`, which is already there.
+        expect(docker?.remediation).toBe(
+          'Add `.tradesec-backups` and `**/.tradesec-backups` to .dockerignore.',
+        );
+        const ignored = findings.find((f) => f.rule === 'env-in-git/not-ignored');
+        expect(ignored?.remediation).toContain('`.tradesec-backups/`');
+      },
+    },
+    {
+      name: 'a binary .dockerignore cannot be examined, so it does not pass',
+      files: {
+        '.gitignore': GITIGNORE,
+        Dockerfile: 'FROM x\n',
+        '.dockerignore': { content: Buffer.from([0x2e, 0x65, 0x00, 0x01]) },
+      },
+      setup: committed,
+      findings: [{ rule: 'env-in-git/unreadable-file', file: '.dockerignore' }],
+    },
   ],
   skip: [{ name: 'not a git repository', files: { '.env': 'A=1\n', '.gitignore': GITIGNORE } }],
 });
@@ -389,7 +470,63 @@ describe('env-in-git details', () => {
     ]);
   });
 
+  it('reports an unreadable .dockerignore instead of passing it', async () => {
+    const files = { '.gitignore': GITIGNORE, Dockerfile: 'FROM x\n', '.dockerignore': '.env*\n.git\n' };
+    const denied = withReadErrors(check, { '.dockerignore': 'permission denied' });
+    const { result } = await runCase(denied, { name: 'x', files, setup: committed });
+    expect(result.checks[0]?.status).toBe('fail');
+    expect(result.checks[0]?.findings.map((f) => `${f.rule} ${f.file}`)).toEqual([
+      'env-in-git/unreadable-file .dockerignore',
+    ]);
+    expect(result.checks[0]?.findings[0]?.message).toContain('permission denied');
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports a .dockerignore of mode 000 (not as root)', async () => {
+    const files = {
+      '.gitignore': GITIGNORE,
+      Dockerfile: 'FROM x\n',
+      '.dockerignore': { content: '.env*\n.git\n', mode: 0 },
+    };
+    const { result } = await runCase(check, { name: 'x', files, setup: committed });
+    expect(result.checks[0]?.findings.map((f) => f.rule)).toContain('env-in-git/unreadable-file');
+  });
+
+  it('gives the templates as remediation, and the README shows them as they are', () => {
+    const gitignore = templatePatterns('gitignore');
+    expect(gitignore).toEqual([
+      '.env*',
+      '!.env.example',
+      '!.env.sample',
+      '*.env',
+      '*.key',
+      '*.pem',
+      '.tradesec-backups/',
+    ]);
+    const dockerignore = templatePatterns('dockerignore');
+    for (const p of ['.env*', '*.env', '.git', '*.key', '*.pem', '.tradesec-backups']) {
+      expect(dockerignore).toContain(p);
+      expect(dockerignore).toContain(`**/${p}`);
+    }
+    const rules = check.meta.rules;
+    for (const p of gitignore) expect(rules['not-ignored']?.remediation).toContain(`\`${p}\``);
+    for (const p of dockerignore) {
+      expect(rules['dockerignore-missing']?.remediation).toContain(`\`${p}\``);
+      expect(rules['dockerignore-incomplete']?.remediation).toContain(`\`${p}\``);
+    }
+    const readme = readFileSync(path.join(import.meta.dirname, 'README.md'), 'utf8');
+    expect(readme).toContain(`\`\`\`\n${GITIGNORE_TEMPLATE}\`\`\``);
+    expect(readme).toContain(`\`\`\`\n${DOCKERIGNORE_TEMPLATE}\`\`\``);
+  });
+
+  it('finds the templates from the build output too (dist/checks/env-in-git)', () => {
+    const fromDist = path.join(path.dirname(templatesDir()), 'dist/checks/env-in-git');
+    expect(templatesDir(fromDist)).toBe(templatesDir());
+  });
+
   it('classifies secret file names', () => {
+    expect(secretKind(BACKUP)).toBe('backup');
+    expect(secretKind('a/b/.tradesec-backups/prod.env.1.bak')).toBe('backup');
+    expect(secretKind('.tradesec-backups')).toBeUndefined();
     expect(secretKind('.env')).toBe('env');
     expect(secretKind('app/.env.production')).toBe('env');
     expect(secretKind('prod.env')).toBe('env');

@@ -11,13 +11,23 @@ import {
   type HistoryEntry,
   type SkipCode,
   skip,
+  unreadableFinding,
 } from '../../src/index.js';
+import { codeList, templatePatterns } from './templates.js';
 
 /** The ignore rule git says decides a path. */
 type IgnoreMatch = Awaited<ReturnType<GitRepo['ignoreMatches']>> extends Map<string, infer M> ? M : never;
 
 /** What kind of secret a path names, judging by its name alone (`pem` needs a look at the content). */
-type SecretKind = 'env' | 'key' | 'pem';
+type SecretKind = 'env' | 'key' | 'pem' | 'backup';
+
+/** Where `tradesec rotate-keys` writes its backups of env files (src/keys/rotate.ts BACKUP_DIR): old keys. */
+const BACKUP_DIR = '.tradesec-backups';
+/** What tradesec recommends, from the shipped templates (templates/gitignore, templates/dockerignore). */
+const GITIGNORE_TEMPLATE = templatePatterns('gitignore');
+const DOCKERIGNORE_TEMPLATE = templatePatterns('dockerignore');
+/** The template lines that cover one kind of file. */
+const gitignoreLines = (test: RegExp) => GITIGNORE_TEMPLATE.filter((l) => test.test(l));
 
 /** Templates that are meant to be committed. */
 const EXAMPLE_FILE = /\.(example|sample|template|dist)$/i;
@@ -37,9 +47,20 @@ const HISTORY_GLOBS = [
   '**/id_dsa*',
   '**/id_ecdsa*',
   '**/id_ed25519*',
+  `**/${BACKUP_DIR}/**`,
 ];
 /** Globs for secret files in the working tree. */
-const SECRET_FILE_GLOBS = ['.env', '.env.*', '*.env', '*.key', '*.pem', '*.p12', '*.pfx', 'id_*'];
+const SECRET_FILE_GLOBS = [
+  '.env',
+  '.env.*',
+  '*.env',
+  '*.key',
+  '*.pem',
+  '*.p12',
+  '*.pfx',
+  'id_*',
+  `**/${BACKUP_DIR}/**`,
+];
 const DOCKERFILE_GLOBS = ['Dockerfile', 'Dockerfile.*', '*.Dockerfile', '*.dockerfile', 'Containerfile'];
 const NO_RULE = 'no rule matches it';
 /** How many versions of one `.pem` in history are opened to tell a key from a certificate. */
@@ -59,13 +80,25 @@ interface IgnoreGroup {
 const IGNORE_GROUPS: readonly IgnoreGroup[] = [
   {
     what: 'env files',
-    add: ['.env*', '!.env.example'],
+    add: gitignoreLines(/^!?\.env/),
     names: ['.env', '.env.production', '.env.local'],
     nested: '.env.production',
     kinds: ['env'],
   },
-  { what: 'private keys', add: ['*.key'], names: ['server.key'], nested: 'server.key', kinds: ['key'] },
-  { what: 'PEM files', add: ['*.pem'], names: ['privkey.pem'], nested: 'privkey.pem', kinds: ['pem'] },
+  {
+    what: 'private keys',
+    add: gitignoreLines(/^\*\.key$/),
+    names: ['server.key'],
+    nested: 'server.key',
+    kinds: ['key'],
+  },
+  {
+    what: 'PEM files',
+    add: gitignoreLines(/^\*\.pem$/),
+    names: ['privkey.pem'],
+    nested: 'privkey.pem',
+    kinds: ['pem'],
+  },
 ];
 
 export default defineCheck({
@@ -76,7 +109,7 @@ export default defineCheck({
     description:
       'Asks git whether .gitignore really ignores env files (.env, .env.*, but not .env.example), *.key and ' +
       '*.pem, at the root and in subdirectories; lists env and key files git tracks; searches every commit ' +
-      'reachable from any ref for env and key files ever committed; and, when the repository has a ' +
+      'reachable from any ref for env and key files (and rotate-keys backups) ever committed; and, when the repository has a ' +
       "Dockerfile, checks that .dockerignore excludes .env* and .git, following Docker's matching rules.",
     targets: ['repo'],
     rules: {
@@ -86,7 +119,7 @@ export default defineCheck({
         description:
           'Without an effective ignore rule, one `git add .` commits the production secrets, and every clone, ' +
           'fork and CI cache keeps them forever.',
-        remediation: 'Add `.env*`, `!.env.example`, `*.key` and `*.pem` to .gitignore and commit it.',
+        remediation: `Add ${codeList(GITIGNORE_TEMPLATE)} to .gitignore (as in tradesec's templates/gitignore) and commit it.`,
       },
       'example-ignored': {
         title: 'The .env.example template is not ignored',
@@ -123,8 +156,7 @@ export default defineCheck({
         description:
           'Without .dockerignore, `COPY . .` copies .env files, keys and the .git directory (with its whole ' +
           'history) into the image, where anyone who can pull it can read them.',
-        remediation:
-          'Create .dockerignore in the build context with at least `.env*`, `!.env.example` and `.git`.',
+        remediation: `Create .dockerignore in the build context with ${codeList(DOCKERIGNORE_TEMPLATE)} (tradesec's templates/dockerignore).`,
       },
       'dockerignore-incomplete': {
         title: '.dockerignore excludes .env* and .git',
@@ -132,8 +164,7 @@ export default defineCheck({
         description:
           'Files that .dockerignore does not exclude are sent to the builder and end up in the image with ' +
           '`COPY . .`; a later `!pattern` line re-includes what an earlier line excluded.',
-        remediation:
-          'Add `.env*` and `.git` to .dockerignore, after any `!` line that would re-include them.',
+        remediation: `Add the patterns it lacks of ${codeList(DOCKERIGNORE_TEMPLATE)} (tradesec's templates/dockerignore) to .dockerignore, after any \`!\` line that would re-include them.`,
       },
     },
     references: [
@@ -174,6 +205,8 @@ function skipCodeFor(reason: string): SkipCode {
 
 /** The kind of secret a path's name suggests, or undefined (templates are not secrets). */
 export function secretKind(p: string): SecretKind | undefined {
+  // rotate-keys' backups hold the keys that were rotated out, whatever the backed-up file was called.
+  if (p.split('/').slice(0, -1).includes(BACKUP_DIR)) return 'backup';
   const name = path.posix.basename(p);
   if (EXAMPLE_FILE.test(name)) return undefined;
   if (name === '.env' || name.startsWith('.env.') || (name.endsWith('.env') && name.length > 4)) return 'env';
@@ -327,7 +360,10 @@ async function checkIgnoreRules(
       file: p,
       message: `${p} is neither tracked nor ignored (${why.why}): the next \`git add .\` commits it`,
       evidence: `not ignored ${p}`,
-      remediation: `Add a rule that ignores ${p} to .gitignore (or remove the \`!\` rule that re-includes it).`,
+      remediation:
+        kind === 'backup'
+          ? `Add \`${BACKUP_DIR}/\` to .gitignore (or remove the \`!\` rule that re-includes ${p}).`
+          : `Add a rule that ignores ${p} to .gitignore (or remove the \`!\` rule that re-includes it).`,
     });
   }
   for (const p of exampleProbes) {
@@ -480,14 +516,18 @@ async function checkDockerignore(ctx: CheckContext, disk: DiskFiles): Promise<Fi
       continue;
     }
     const text = await ctx.read(found.file);
-    if (text.kind !== 'text') continue;
+    if (text.kind !== 'text') {
+      // An ignore file that cannot be read cannot be vouched for: fail closed, never pass it.
+      findings.push(unreadableFinding(found.file, text));
+      continue;
+    }
     const rules = parseDockerignore(text.text);
     const inContext = (p: string) => (p.startsWith(prefix) ? p.slice(prefix.length) : undefined);
     const present = disk.secrets.map(inContext).filter((p): p is string => p !== undefined);
-    const groups: Array<{ what: string; add: string; probes: string[] }> = [
+    const groups: Array<{ what: string; patterns: RegExp; probes: string[] }> = [
       {
         what: 'env files',
-        add: '.env*',
+        patterns: /\.env/,
         probes: [
           ...new Set([
             '.env',
@@ -497,11 +537,16 @@ async function checkDockerignore(ctx: CheckContext, disk: DiskFiles): Promise<Fi
           ]),
         ],
       },
-      { what: 'the .git directory', add: '.git', probes: ['.git'] },
+      { what: 'the .git directory', patterns: /\.git$/, probes: ['.git'] },
       {
         what: 'key files',
-        add: '*.key` and `*.pem',
-        probes: present.filter((p) => secretKind(p) !== 'env'),
+        patterns: /\.(key|pem)$/,
+        probes: present.filter((p) => secretKind(p) === 'key' || secretKind(p) === 'pem'),
+      },
+      {
+        what: `rotate-keys backups (${BACKUP_DIR})`,
+        patterns: new RegExp(BACKUP_DIR.replace('.', '\\.')),
+        probes: present.filter((p) => secretKind(p) === 'backup'),
       },
     ];
     for (const g of groups) {
@@ -510,6 +555,12 @@ async function checkDockerignore(ctx: CheckContext, disk: DiskFiles): Promise<Fi
         .filter((d) => !d.excluded);
       if (misses.length === 0) continue;
       const reinclude = misses.find((m) => m.rule);
+      const add = codeList(
+        patternsExcluding(
+          g.patterns,
+          misses.map((m) => m.p),
+        ),
+      );
       findings.push({
         rule: 'dockerignore-incomplete',
         file: found.file,
@@ -522,12 +573,26 @@ async function checkDockerignore(ctx: CheckContext, disk: DiskFiles): Promise<Fi
           ` would be sent to the Docker build of ${df.path}`,
         evidence: `${g.what}: ${misses.map((m) => m.p).join(' ')}`,
         remediation: reinclude?.rule
-          ? `Remove \`${reinclude.rule.text}\` or add \`${g.add}\` after it in ${found.file}.`
-          : `Add \`${g.add}\` to ${found.file}.`,
+          ? `Remove \`${reinclude.rule.text}\` or add ${add} after it in ${found.file}.`
+          : `Add ${add} to ${found.file}.`,
       });
     }
   }
   return findings;
+}
+
+/**
+ * The lines of templates/dockerignore (those matching `kind`) that exclude the missed paths: for each path,
+ * the first template line that excludes it (`.env*` for `.env`, its any-depth variant for `app/.env`), else the path.
+ */
+function patternsExcluding(kind: RegExp, missed: readonly string[]): string[] {
+  const lines = DOCKERIGNORE_TEMPLATE.filter((l) => kind.test(l));
+  const out = new Set<string>();
+  for (const p of missed) {
+    const line = lines.find((l) => dockerignoreDecision(parseDockerignore(l), p).excluded);
+    out.add(line ?? p);
+  }
+  return [...out];
 }
 
 /**

@@ -2,7 +2,6 @@
 import { lstatSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { lstat, open, opendir, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import {
   type CheckContext,
   ConfigError,
@@ -320,19 +319,12 @@ function compilePolicy(entries: readonly PolicyEntry[]): CompiledPolicy {
     const match = e.glob === '.' ? (rel: string) => rel === '' : globMatcher(e.glob);
     return { ...e, matches: match };
   });
-  // The same split as globMatcher: a glob without `/` matches the name, one with `/` the whole path.
-  const union = (globs: string[]) =>
-    globs.length === 0
-      ? undefined
-      : new RegExp(globs.map((g) => `(?:${picomatch.makeRe(g, { dot: true }).source})`).join('|'));
   const globs = entries.map((e) => e.glob).filter((g) => g !== '.');
-  const base = union(globs.filter((g) => !g.includes('/')));
-  const full = union(globs.filter((g) => g.includes('/')).map((g) => g.replace(/^\.\//, '')));
+  const any = globMatcher(globs);
   const self = entries.some((e) => e.glob === '.');
   return {
     entries: compiled,
-    mayMatch: (rel) =>
-      (self && rel === '') || (base?.test(path.posix.basename(rel)) ?? false) || (full?.test(rel) ?? false),
+    mayMatch: (rel) => (self && rel === '') || any(rel),
   };
 }
 

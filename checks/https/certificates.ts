@@ -8,6 +8,7 @@ import {
   type NginxDirective,
   type RepoFile,
   resolveRepoPaths,
+  walkNginx,
 } from '../../src/index.js';
 
 /** A certificate expiring within this many days is a warning. */
@@ -91,6 +92,63 @@ function nginxPairs(
   return out;
 }
 
+/** The repository files nginx serves as certificates (ssl_certificate anywhere in the configuration). */
+function servedCertificates(configs: NginxConfigSet, known: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  for (const file of configs.files.values()) {
+    for (const d of walkNginx(file.directives)) {
+      if (d.name !== 'ssl_certificate' || d.file !== file.path) continue;
+      for (const f of resolveRepoPaths(d.args[0]?.value ?? '', d.file, known)) out.add(f);
+    }
+  }
+  return out;
+}
+
+/** The certificates that signed another certificate of the repository. */
+function issuingCertificates(certs: ReadonlyMap<string, RepoCertificate>): Set<string> {
+  const out = new Set<string>();
+  for (const issuer of certs.values()) {
+    if (!issuer.cert.ca) continue;
+    for (const subject of certs.values()) {
+      if (subject === issuer) continue;
+      if (subject.cert.checkIssued(issuer.cert) && subject.cert.verify(issuer.cert.publicKey)) {
+        out.add(issuer.file);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const stem = (file: string): string => path.posix.basename(file).replace(/\.[^.]+$/, '');
+
+/**
+ * Pairs in one directory that nginx does not name: a file holding both, then the same name with another
+ * extension (server.crt and server.key), then a lone certificate with a lone key.
+ */
+function directoryPairs(
+  certs: readonly string[],
+  keys: readonly string[],
+  paired: ReadonlySet<string>,
+): Array<{ cert: string; key: string }> {
+  const out: Array<{ cert: string; key: string }> = [];
+  let c = certs.filter((f) => !paired.has(f));
+  let k = keys.filter((f) => !paired.has(f));
+  const take = (cert: string, key: string): void => {
+    out.push({ cert, key });
+    c = c.filter((f) => f !== cert);
+    k = k.filter((f) => f !== key);
+  };
+  for (const cert of [...c]) if (k.includes(cert)) take(cert, cert);
+  for (const cert of [...c]) {
+    const key = k.find((f) => stem(f) === stem(cert));
+    if (key) take(cert, key);
+  }
+  const [lone] = c;
+  if (lone && c.length === 1 && k.length === 1) take(lone, k[0] as string);
+  return out;
+}
+
 /** Certificate findings: expired, expiring, without SAN, and keys that do not match their certificate. */
 export async function analyzeCertificates(
   ctx: AuditContext,
@@ -99,6 +157,9 @@ export async function analyzeCertificates(
 ): Promise<FindingInput[]> {
   const out: FindingInput[] = [...pem.unreadable];
   const now = ctx.now.getTime();
+  const known = new Set((await ctx.files()).map((f) => f.path));
+  const served = servedCertificates(configs, known);
+  const issuers = issuingCertificates(pem.certs);
   for (const { file, cert } of pem.certs.values()) {
     const notAfter = Date.parse(cert.validTo);
     const subject = cert.subject.replace(/\n/g, ', ');
@@ -118,7 +179,10 @@ export async function analyzeCertificates(
         evidence: `expiring ${cert.fingerprint256}`,
       });
     }
-    if (!cert.ca && !cert.subjectAltName) {
+    // Only a CA that signs another certificate here and that nginx does not serve may go without a SAN:
+    // `openssl req -x509` sets CA:TRUE on self-signed server certificates too.
+    const caOnly = cert.ca && issuers.has(file) && !served.has(file);
+    if (!caOnly && !cert.subjectAltName) {
       out.push({
         rule: 'certificate-no-san',
         file,
@@ -129,7 +193,6 @@ export async function analyzeCertificates(
   }
 
   // Pairs: those nginx names together, else a lone certificate and a lone key in the same directory.
-  const known = new Set((await ctx.files()).map((f) => f.path));
   const pairs: Array<{ cert: string; key: string; at?: NginxDirective }> = nginxPairs(configs, known);
   const paired = new Set(pairs.flatMap((p) => [p.cert, p.key]));
   const byDir = new Map<string, { certs: string[]; keys: string[] }>();
@@ -143,12 +206,7 @@ export async function analyzeCertificates(
     entry.keys.push(file);
     byDir.set(path.posix.dirname(file), entry);
   }
-  for (const { certs, keys } of byDir.values()) {
-    const c = certs.filter((f) => !paired.has(f));
-    const k = keys.filter((f) => !paired.has(f));
-    if (c.length === 1 && k.length === 1 && c[0] !== k[0])
-      pairs.push({ cert: c[0] as string, key: k[0] as string });
-  }
+  for (const { certs, keys } of byDir.values()) pairs.push(...directoryPairs(certs, keys, paired));
   const reported = new Set<string>();
   for (const pair of pairs) {
     const cert = pem.certs.get(pair.cert)?.cert;

@@ -24,7 +24,16 @@ const NO_NGINX: Probe = {
 };
 
 function makeCert(
-  options: { days?: number; from?: Date; san?: string[] | null; key?: string; ca?: boolean } = {},
+  options: {
+    days?: number;
+    from?: Date;
+    san?: string[] | null;
+    key?: string;
+    ca?: boolean;
+    cn?: string;
+    /** Signs with this CA instead of self-signing. */
+    issuer?: { cert: string; key: string };
+  } = {},
 ): {
   cert: string;
   key: string;
@@ -43,19 +52,27 @@ function makeCert(
   const from = options.from ?? new Date('2026-01-01T00:00:00Z');
   cert.validity.notBefore = from;
   cert.validity.notAfter = new Date(from.getTime() + (options.days ?? 3650) * DAY);
-  const attrs = [{ name: 'commonName', value: 'example.com' }];
+  const attrs = [{ name: 'commonName', value: options.cn ?? 'example.com' }];
   cert.setSubject(attrs);
-  cert.setIssuer(attrs);
+  cert.setIssuer(
+    options.issuer ? forge.pki.certificateFromPem(options.issuer.cert).subject.attributes : attrs,
+  );
   const san = options.san === undefined ? ['example.com'] : options.san;
   cert.setExtensions([
     { name: 'basicConstraints', cA: options.ca ?? false },
     ...(san ? [{ name: 'subjectAltName', altNames: san.map((value) => ({ type: 2, value })) }] : []),
   ]);
-  cert.sign(priv, forge.md.sha256.create());
+  cert.sign(
+    options.issuer ? forge.pki.privateKeyFromPem(options.issuer.key) : priv,
+    forge.md.sha256.create(),
+  );
   return { cert: forge.pki.certificateToPem(cert), key };
 }
 
 const GOOD = makeCert();
+/** What `openssl req -x509` makes by default in OpenSSL 3: self-signed, CA:TRUE, here without a SAN. */
+const OPENSSL_SELF_SIGNED = makeCert({ ca: true, san: null });
+const LOCAL_CA = makeCert({ ca: true, san: null, cn: 'Example Local CA' });
 const OTHER_KEY = makeCert().key;
 
 const V122 = '[https]\nnginx-version = 1.22.1\n';
@@ -185,6 +202,26 @@ ${TLS_BLOCK}
     config: V122,
   },
   {
+    name: 'server_tokens OFF and ssl_protocols in lower case: nginx compares both case-insensitively',
+    files: {
+      'conf.d/app.conf': confd(TLS_BLOCK.replace('TLSv1.2 TLSv1.3', 'tlsv1.2 TLSV1.3'), 'server_tokens OFF;'),
+      ...certFiles,
+    },
+    config: V122,
+  },
+  {
+    name: 'a CA certificate without SAN that signs the server certificate next to it',
+    files: {
+      'certs/ca.pem': LOCAL_CA.cert,
+      'certs/server.crt': makeCert({ issuer: LOCAL_CA, key: GOOD.key }).cert,
+      'certs/server.key': GOOD.key,
+    },
+  },
+  {
+    name: 'one .pem holding a certificate and its own key, next to another certificate',
+    files: { 'certs/combined.pem': `${GOOD.cert}${GOOD.key}`, 'certs/other.crt': makeCert().cert },
+  },
+  {
     name: 'a certificate with a SAN and its matching key, without nginx',
     files: { 'certs/server.crt': GOOD.cert, 'certs/server.key': GOOD.key },
   },
@@ -228,20 +265,60 @@ const FAIL: CheckCase[] = [
     findings: [{ rule: 'https/weak-protocol', file: 'conf.d/app.conf', line: 7 }],
   },
   {
+    name: 'the fix only in a comment (# ssl_protocols TLSv1.2 TLSv1.3;) is not a fix',
+    files: {
+      'conf.d/app.conf': confd(TLS_BLOCK.replace('ssl_protocols', '# ssl_protocols')),
+      ...certFiles,
+    },
+    config: V122,
+    findings: [{ rule: 'https/protocols-default', line: 2 }],
+  },
+  {
+    name: 'TLSv1.2/1.3 in the http block, defeated by a server later in the file',
+    files: {
+      'nginx.conf': HARDENED.replace(
+        'ssl_protocols TLSv1.2 TLSv1.3;',
+        'ssl_protocols TLSv1 TLSv1.2;',
+      ).replace('  server_tokens off;', '  server_tokens off;\n  ssl_protocols TLSv1.2 TLSv1.3;'),
+      ...certFiles,
+    },
+    config: V122,
+    findings: [{ rule: 'https/weak-protocol', file: 'nginx.conf', line: 16 }],
+  },
+  {
+    name: 'ssl_protocols with tlsv1.1 in lower case',
+    files: {
+      'conf.d/app.conf': confd(TLS_BLOCK.replace('TLSv1.2 TLSv1.3', 'tlsv1.1 TLSv1.2')),
+      ...certFiles,
+    },
+    config: V122,
+    findings: [{ rule: 'https/weak-protocol', file: 'conf.d/app.conf', line: 7 }],
+  },
+  {
     name: 'no ssl_protocols on nginx 1.22.1, whose default enables TLSv1 and TLSv1.1',
     files: { 'conf.d/app.conf': confd(TLS_BLOCK.replace(/.*ssl_protocols.*\n/, '')), ...certFiles },
     config: V122,
     findings: [{ rule: 'https/protocols-default', line: 2 }],
   },
   {
-    name: 'no ssl_protocols and an unknown nginx version: assumed oldest, a low note',
+    name: 'no ssl_protocols and an unknown nginx version: judged as the oldest supported, whose default is weak',
     files: { 'conf.d/app.conf': confd(TLS_BLOCK.replace(/.*ssl_protocols.*\n/, '')), ...certFiles },
-    status: 'warn',
     findings: [{ rule: 'https/protocols-default', line: 2 }],
     verify: (result) => {
       const f = result.checks[0]?.findings[0];
+      expect(f?.severity).toBe('medium');
+      expect(f?.message).toContain('1.18.0 (the oldest supported) is assumed');
+    },
+  },
+  {
+    name: 'http2 on; with an unknown nginx version: a note against the assumed oldest version',
+    files: { 'conf.d/app.conf': confd(`  http2 on;\n${TLS_BLOCK}`), ...certFiles },
+    status: 'warn',
+    findings: [{ rule: 'https/unknown-directive', line: 5 }],
+    verify: (result) => {
+      const f = result.checks[0]?.findings[0];
       expect(f?.severity).toBe('low');
-      expect(f?.message).toContain('1.18.0');
+      expect(f?.message).toContain('1.18.0 (the oldest supported) is assumed');
     },
   },
   {
@@ -293,6 +370,19 @@ const FAIL: CheckCase[] = [
     ],
   },
   {
+    name: 'port 80 redirects location / but serves location /api/ in clear',
+    files: {
+      'nginx.conf': HARDENED.replace(
+        'location / { return 301 https://$host$request_uri; }',
+        'location / { return 301 https://$host$request_uri; }\n    location /api/ { proxy_pass http://127.0.0.1:8000; }',
+      ),
+      ...certFiles,
+    },
+    config: V122,
+    findings: [{ rule: 'https/http-not-redirected', line: 9 }],
+    verify: (result) => expect(result.checks[0]?.findings[0]?.message).toContain('location /api/'),
+  },
+  {
     name: 'one server on port 80 and 443 without a redirect for plain http',
     files: { 'conf.d/app.conf': confd(`  listen 80;\n${TLS_BLOCK}`), ...certFiles },
     config: V122,
@@ -309,7 +399,7 @@ const FAIL: CheckCase[] = [
     config: V122,
     findings: [{ rule: 'https/weak-hsts', line: 10 }],
     verify: (result) =>
-      expect(result.checks[0]?.findings.map((f) => f.severity).sort()).toEqual(['low', 'medium']),
+      expect(result.checks[0]?.findings.map((f) => f.severity).sort()).toEqual(['medium', 'medium']),
   },
   {
     name: 'add_header in a location silently drops the server’s HSTS',
@@ -401,10 +491,40 @@ const FAIL: CheckCase[] = [
     findings: [{ rule: 'https/certificate-no-san', file: 'cert.pem' }],
   },
   {
+    name: 'a self-signed CA:TRUE certificate without SAN (openssl req -x509) that nginx serves',
+    files: {
+      'nginx.conf': HARDENED,
+      'ssl/cert.pem': makeCert({ ca: true, san: null, key: GOOD.key }).cert,
+      'ssl/key.pem': GOOD.key,
+    },
+    config: V122,
+    findings: [{ rule: 'https/certificate-no-san', file: 'ssl/cert.pem' }],
+  },
+  {
+    name: 'a lone self-signed CA:TRUE certificate without SAN, which signs nothing',
+    files: { 'certs/server.crt': OPENSSL_SELF_SIGNED.cert },
+    findings: [{ rule: 'https/certificate-no-san', file: 'certs/server.crt' }],
+  },
+  {
     name: 'ssl_certificate_key pointing at another key',
     files: { 'nginx.conf': HARDENED, 'ssl/cert.pem': GOOD.cert, 'ssl/key.pem': OTHER_KEY },
     config: V122,
     findings: [{ rule: 'https/certificate-key-mismatch', file: 'nginx.conf', line: 14 }],
+  },
+  {
+    name: 'one .pem holding a certificate and a key that does not belong to it',
+    files: { 'certs/combined.pem': `${GOOD.cert}${OTHER_KEY}` },
+    findings: [{ rule: 'https/certificate-key-mismatch', file: 'certs/combined.pem' }],
+  },
+  {
+    name: 'server.crt, other.crt and a server.key that does not match server.crt: paired by name',
+    files: {
+      'certs/server.crt': GOOD.cert,
+      'certs/other.crt': makeCert({ key: OTHER_KEY }).cert,
+      'certs/server.key': OTHER_KEY,
+    },
+    findings: [{ rule: 'https/certificate-key-mismatch', file: 'certs/server.key' }],
+    verify: (result) => expect(result.checks[0]?.findings[0]?.message).toContain('certs/server.crt'),
   },
   {
     name: 'a lone certificate and key in one directory that do not match',
@@ -412,6 +532,54 @@ const FAIL: CheckCase[] = [
     findings: [{ rule: 'https/certificate-key-mismatch', file: 'deploy/tls/privkey.pem' }],
   },
 ];
+
+/** Files nginx -t rejects, with the line and message nginx gives (checked against nginx below). */
+const SYNTAX_ERRORS: Array<{ name: string; file: string; text: string; line: number; message: string }> = [
+  {
+    name: 'a block directive ended by ";" (location /;)',
+    file: 'conf.d/app.conf',
+    text: confd(`${TLS_BLOCK}
+  location /;`),
+    line: 11,
+    message: 'directive "location" has no opening "{"',
+  },
+  {
+    name: 'a simple directive with a block (server_tokens off { })',
+    file: 'conf.d/app.conf',
+    text: confd(TLS_BLOCK, 'server_tokens off { }'),
+    line: 1,
+    message: 'directive "server_tokens" is not terminated by ";"',
+  },
+  {
+    name: 'a missing ";" before a block',
+    file: 'conf.d/app.conf',
+    text: confd(`  ssl_protocols TLSv1 TLSv1.2
+  location / {
+    return 204;
+  }`),
+    line: 6,
+    message: 'directive "ssl_protocols" is not terminated by ";"',
+  },
+  {
+    name: 'a main nginx.conf without events',
+    file: 'nginx.conf',
+    text: 'http {\n  server { listen 80; return 301 https://$host$request_uri; }\n}\n',
+    line: 1,
+    message: 'no "events" section in configuration',
+  },
+];
+
+FAIL.push(
+  ...SYNTAX_ERRORS.map(
+    (e): CheckCase => ({
+      name: `nginx -t fails: ${e.name}`,
+      files: { [e.file]: e.text, ...certFiles },
+      config: V122,
+      findings: [{ rule: 'https/nginx-parse-error', file: e.file, line: e.line }],
+      verify: (result) => expect(result.checks[0]?.findings[0]?.message).toContain(e.message),
+    }),
+  ),
+);
 
 const withDefaults = (c: CheckCase): CheckCase => ({ ...c, now: c.now ?? NOW, probe: c.probe ?? NO_NGINX });
 
@@ -510,11 +678,24 @@ async function nginxAccepts(
 describe.skipIf(!requireTool('nginx') || !requireTool('openssl'))(
   'nginx -t agrees with the https check',
   () => {
-    for (const c of PASS.filter((x) => Object.keys(x.files ?? {}).some((f) => f.endsWith('.conf')))) {
+    // Every passing case with an nginx configuration (any file that is not a certificate or key).
+    for (const c of PASS.filter((x) => Object.keys(x.files ?? {}).some((f) => !/\.(pem|crt|key)$/.test(f)))) {
       it(`nginx -t accepts the passing case "${c.name}"`, async () => {
         const results = await nginxAccepts(c);
         expect(results.length).toBeGreaterThan(0);
         for (const r of results) expect(r, r.stderr).toMatchObject({ exitCode: 0 });
+      });
+    }
+
+    for (const e of SYNTAX_ERRORS) {
+      it(`nginx -t rejects ${e.name} with the check's message`, async () => {
+        const dir = await tempDir();
+        await writeFiles(dir, { [e.file]: withTempPaths(e.text) });
+        const conf = e.file === 'nginx.conf' ? e.file : await writeHttpWrapper(dir, e.file);
+        const r = await runNginxTest(dir, conf);
+        expect(r.exitCode).not.toBe(0);
+        expect(r.stderr).toContain(e.message);
+        if (e.file !== 'nginx.conf') expect(r.stderr).toContain(`${e.file}:${e.line}`);
       });
     }
 

@@ -26,7 +26,7 @@ export default defineCheck({
     options: {
       'nginx-version': {
         description:
-          'The nginx version the configuration is deployed on (e.g. 1.22.1); defaults to `nginx -v` when nginx is installed, else the oldest supported (1.18.0).',
+          'The nginx version the configuration is deployed on (e.g. 1.22.1); `tradesec audit --nginx-version` overrides it; defaults to `nginx -v` when nginx is installed, else the oldest supported (1.18.0).',
       },
     },
     rules: {

@@ -18,7 +18,11 @@ import {
 /** One year, the HSTS max-age browsers' preload lists and Mozilla's guidelines ask for. */
 export const HSTS_MIN_MAX_AGE = 31_536_000;
 
-const WEAK_PROTOCOLS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1']);
+/** Lower-cased: nginx reads ssl_protocols (a bitmask) and on/off or enum values case-insensitively. */
+const WEAK_PROTOCOLS = new Set(['sslv2', 'sslv3', 'tlsv1', 'tlsv1.1']);
+
+/** True when the directive's first argument is `value`, compared the way nginx compares flags and enums. */
+const flagIs = (d: NginxDirective, value: string): boolean => d.args[0]?.value.toLowerCase() === value;
 const CIPHER_DIRECTIVES = new Set([
   'ssl_ciphers',
   'proxy_ssl_ciphers',
@@ -213,11 +217,15 @@ function checkDirectiveName(
       message: `unknown directive "${d.name}"${hint}: nginx -t fails with 'unknown directive'`,
       evidence: d.name,
     });
-  } else if (since && known && !nginxAtLeast(version.version, since)) {
+  } else if (since && !nginxAtLeast(version.version, since)) {
+    // Against an assumed version this is a note: the deployed nginx may well be newer.
     add({
       rule: 'unknown-directive',
       ...at(d),
-      message: `"${d.name}" needs nginx ${since} or later, but the target is nginx ${version.version} (${describeSource(version)}): nginx -t fails with 'unknown directive'`,
+      ...(known ? {} : { severity: 'low' as const }),
+      message: known
+        ? `"${d.name}" needs nginx ${since} or later, but the target is nginx ${version.version} (${describeSource(version)}): nginx -t fails with 'unknown directive'`
+        : `"${d.name}" needs nginx ${since} or later; the nginx version is unknown, so ${version.version} (the oldest supported) is assumed, where nginx -t fails with 'unknown directive': set --nginx-version or nginx-version in the [https] section of .tradesecrc`,
       evidence: `${d.name} since ${since}`,
     });
   }
@@ -296,7 +304,7 @@ function checkListenHttp2(d: NginxDirective, version: NginxVersion, add: (f: Fin
 }
 
 function checkProtocols(d: NginxDirective, add: (f: FindingInput) => void): void {
-  const weak = d.args.map((a) => a.value).filter((p) => WEAK_PROTOCOLS.has(p));
+  const weak = d.args.map((a) => a.value).filter((p) => WEAK_PROTOCOLS.has(p.toLowerCase()));
   if (weak.length === 0) return;
   add({
     rule: 'weak-protocol',
@@ -377,9 +385,8 @@ function checkHsts(d: NginxDirective, add: (f: FindingInput) => void): void {
     add({
       rule: 'weak-hsts',
       ...at(d),
-      severity: 'low',
       message:
-        'add_header Strict-Transport-Security lacks "always", so error responses (4xx, 5xx) go out without it',
+        'add_header Strict-Transport-Security lacks "always", so nginx drops it from error responses (4xx, 5xx)',
       evidence: 'hsts without always',
     });
   }
@@ -393,7 +400,7 @@ function headerNames(directives: readonly NginxDirective[]): Set<string> {
 /** The rule nginx applies: a level with its own add_header inherits none of its parent's. */
 function checkHeaderInheritance(l: Level, add: (f: FindingInput) => void, inheritedFrom?: Level): void {
   const mine = own(l, 'add_header');
-  const merges = own(l, 'add_header_inherit').some((d) => d.args[0]?.value === 'merge');
+  const merges = own(l, 'add_header_inherit').some((d) => flagIs(d, 'merge'));
   if (mine.length > 0 && inheritedFrom && !merges) {
     const parentHeaders = own(inheritedFrom, 'add_header');
     const names = headerNames(mine);
@@ -433,7 +440,7 @@ function checkServerTokens(http: Level, servers: Level[], add: (f: FindingInput)
   const httpTokens = own(http, 'server_tokens').at(-1);
   for (const server of servers) {
     const tokens = own(server, 'server_tokens').at(-1) ?? httpTokens;
-    if (tokens && tokens.args[0]?.value === 'off') continue;
+    if (tokens && flagIs(tokens, 'off')) continue;
     const target = tokens ?? server.node;
     if (!target) continue;
     add({
@@ -471,7 +478,7 @@ function checkServer(
 ): boolean {
   const node = server.node as NginxDirective;
   const listens = own(server, 'listen').map((d) => ({ d, l: parseListen(d) }));
-  const sslOn = inherited(server, 'ssl').some((d) => d.args[0]?.value === 'on');
+  const sslOn = inherited(server, 'ssl').some((d) => flagIs(d, 'on'));
   const tls = sslOn || listens.some(({ l }) => l.ssl || l.quic);
   const missing = unfollowed(server, unresolved);
   const couldNotTell =
@@ -501,7 +508,7 @@ function checkServer(
   if (listens.some(({ l }) => !l.ssl && !l.quic && l.port === 80 && !isLoopback(l.address)) && !sslOn) {
     checkRedirect(server, label, add);
   }
-  if (own(server, 'ssl_reject_handshake').some((d) => d.args[0]?.value === 'on')) return true;
+  if (own(server, 'ssl_reject_handshake').some((d) => flagIs(d, 'on'))) return true;
 
   const cert = inherited(server, 'ssl_certificate');
   const key = inherited(server, 'ssl_certificate_key');
@@ -549,10 +556,11 @@ function checkDefaultProtocols(
   const v = version.version;
   if (nginxAtLeast(v, '1.27.3')) return;
   const defaults = nginxAtLeast(v, '1.23.4') ? 'TLSv1 TLSv1.1 TLSv1.2 TLSv1.3' : 'TLSv1 TLSv1.1 TLSv1.2';
-  const unsure = version.source === 'assumed' || missing.length > 0;
+  // An unknown version is judged as the oldest supported, whose default is weak: a failure, not a note.
+  const unsure = missing.length > 0;
   const why =
     version.source === 'assumed'
-      ? `the nginx version is unknown, so ${OLDEST_SUPPORTED_NGINX} (the oldest supported) is assumed; set nginx-version in the [https] section of .tradesecrc`
+      ? `the nginx version is unknown, so ${OLDEST_SUPPORTED_NGINX} (the oldest supported) is assumed; set --nginx-version or nginx-version in the [https] section of .tradesecrc`
       : `nginx ${v} (${describeSource(version)})`;
   add({
     rule: 'protocols-default',
@@ -563,32 +571,87 @@ function checkDefaultProtocols(
   });
 }
 
-function checkRedirect(server: Level, label: string, add: (f: FindingInput) => void): void {
-  const places: Level[] = [server];
-  for (const d of server.children) {
-    if (d.block && d.name === 'if') places.push(level('if', d.block, server, d));
-    if (d.block && d.name === 'location' && d.args.length === 1 && d.args[0]?.value === '/') {
-      places.push(level('location', d.block, server, d));
-    }
-  }
+const ACME_CHALLENGE = '/.well-known/acme-challenge';
+
+/** The strongest redirect a place makes in its own directives or its `if` blocks. */
+function placeRedirect(place: Level): { kind: 'permanent' | 'temporary' | 'none'; at?: NginxDirective } {
   let temporary: NginxDirective | undefined;
-  for (const place of places) {
-    for (const d of place.children) {
+  const scopes = [
+    place,
+    ...place.children
+      .filter((d) => d.block && d.name === 'if')
+      .map((d) => level('if', d.block ?? [], place, d)),
+  ];
+  for (const scope of scopes) {
+    for (const d of scope.children) {
       const kind = redirectKind(d);
-      if (kind === 'permanent' || kind === 'drop') return;
+      if (kind === 'permanent' || kind === 'drop') return { kind: 'permanent', at: d };
       if (kind === 'temporary') temporary ??= d;
     }
   }
+  return temporary ? { kind: 'temporary', at: temporary } : { kind: 'none' };
+}
+
+/** Every location of a level, nested ones too: nginx does not inherit `return` into a nested location. */
+function locations(l: Level): Level[] {
+  return l.children
+    .filter((d) => d.block && d.name === 'location')
+    .flatMap((d) => {
+      const loc = level('location', d.block ?? [], l, d);
+      return [loc, ...locations(loc)];
+    });
+}
+
+/**
+ * A port 80 server must send every request to https: a redirect at the server level covers all of it,
+ * else every location that serves content must redirect (ACME challenges may be served in clear).
+ */
+function checkRedirect(server: Level, label: string, add: (f: FindingInput) => void): void {
   const node = server.node as NginxDirective;
-  add({
-    rule: 'http-not-redirected',
-    ...at(temporary ?? node),
-    ...(temporary ? { severity: 'low' as const } : {}),
-    message: temporary
-      ? `${label} on port 80 redirects to https with a temporary redirect (${temporary.name} ${argText(temporary)}); use 301 or 308`
-      : `${label} listens on port 80 without redirecting to https (return 301 https://$host$request_uri;)`,
-    evidence: `${label} port 80 ${temporary ? 'temporary' : 'no redirect'}`,
+  const top = placeRedirect(server);
+  if (top.kind === 'permanent') return;
+  const locs = locations(server).filter((l) => !argText(l.node as NginxDirective).includes(ACME_CHALLENGE));
+  const catchAll = locs.some((l) => {
+    const args = (l.node as NginxDirective).args.map((a) => a.value);
+    return args.at(-1) === '/' && (args.length === 1 || args[0] === '^~');
   });
+  const places = [
+    ...(catchAll ? [] : [{ place: server, redirect: top }]),
+    ...locs.map((place) => ({ place, redirect: placeRedirect(place) })),
+  ];
+  const serving = places.filter((p) => p.redirect.kind === 'none');
+  if (serving.length === places.length && top.kind === 'none') {
+    add({
+      rule: 'http-not-redirected',
+      ...at(node),
+      message: `${label} listens on port 80 without redirecting to https (return 301 https://$host$request_uri;)`,
+      evidence: `${label} port 80 no redirect`,
+    });
+    return;
+  }
+  for (const { place } of serving) {
+    const where =
+      place.node === node
+        ? 'its server level (no location / catches the rest)'
+        : `location ${argText(place.node as NginxDirective)}`;
+    add({
+      rule: 'http-not-redirected',
+      ...at(place.node as NginxDirective),
+      message: `${label} on port 80 serves ${where} over plain http instead of redirecting it to https`,
+      evidence: `${label} port 80 serves ${place.node === node ? 'server' : argText(place.node as NginxDirective)}`,
+    });
+  }
+  for (const { redirect } of [{ redirect: top }, ...places]) {
+    if (redirect.kind !== 'temporary' || !redirect.at) continue;
+    const temporary = redirect.at;
+    add({
+      rule: 'http-not-redirected',
+      ...at(temporary),
+      severity: 'low',
+      message: `${label} on port 80 redirects to https with a temporary redirect (${temporary.name} ${argText(temporary)}); use 301 or 308`,
+      evidence: `${label} port 80 temporary ${temporary.file}:${temporary.line}`,
+    });
+  }
 }
 
 function redirectKind(d: NginxDirective): 'permanent' | 'temporary' | 'drop' | undefined {

@@ -116,6 +116,77 @@ def place_order(request: Request):
   ],
   fail: [
     {
+      name: 'sensitive words inside path segments and camelCase names; reads under /trading are not sensitive',
+      files: {
+        'main.py': `from fastapi import APIRouter, FastAPI
+
+app = FastAPI()
+trading = APIRouter(prefix="/api/trading")
+
+
+@app.post("/api/place-order")
+def submit():
+    return {}
+
+
+@app.post("/api/orders_bulk")
+def bulk():
+    return {}
+
+
+@app.post("/tv-signal")
+def handle():
+    return {}
+
+
+@app.post("/api/refresh-token")
+def refresh():
+    return {}
+
+
+@app.post("/api/createOrder")
+def create():
+    return {}
+
+
+@app.post("/hooks")
+def placeOrder():
+    return {}
+
+
+@trading.get("/status")
+def status():
+    return {}
+
+
+@trading.post("/halt")
+def halt():
+    return {}
+
+
+@app.get("/api/reorder-stats")
+def stats():
+    return {}
+
+
+app.include_router(trading)
+`,
+      },
+      findings: [
+        { rule: 'rate-limit/unlimited-endpoint', line: 7 },
+        { rule: 'rate-limit/unlimited-endpoint', line: 12 },
+        { rule: 'rate-limit/unlimited-endpoint', line: 17 },
+        { rule: 'rate-limit/unlimited-endpoint', line: 22 },
+        { rule: 'rate-limit/unlimited-endpoint', line: 27 },
+        { rule: 'rate-limit/unlimited-endpoint', line: 32 },
+        { rule: 'rate-limit/unlimited-endpoint', line: 42 },
+      ],
+      verify: (result) => {
+        const high = result.checks[0]?.findings.filter((f) => f.severity === 'high').map((f) => f.line);
+        if (JSON.stringify(high) !== '[22]') throw new Error(`only the token route is high: ${high}`);
+      },
+    },
+    {
       name: 'the limiter decorator in the wrong order, nginx limiting only some locations (whole app)',
       files: fixture('rate-limit-app'),
       findings: [

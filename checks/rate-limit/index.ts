@@ -20,17 +20,52 @@ import {
 } from '../../src/index.js';
 import { nginxLimits, nginxVerdict } from './nginx.js';
 
-const SENSITIVE_WORDS =
-  /^(?:login|logout|signin|sign-in|signup|sign-up|auth|authenticate|token|tokens|oauth|session|sessions|password|signal|signals|order|orders|trade|trades|trading)$/i;
-const SENSITIVE_NAME =
-  /(?:^|_)(?:login|signin|auth|authenticate|token|password|signal|signals|order|orders|trade|trades)(?:_|$)/i;
-const AUTH_WORDS = /(?:login|signin|sign-in|auth|token|oauth|password|session)/i;
+/** Words that make an unlimited route a high finding: credentials are guessed there. */
+const AUTH_WORDS: ReadonlySet<string> = new Set(
+  'login signin auth authenticate authorize oauth oauth2 token tokens session sessions password passwords'.split(
+    ' ',
+  ),
+);
+/** Words that make a route sensitive wherever they appear in its path or handler name. */
+const SENSITIVE_WORDS: ReadonlySet<string> = new Set([
+  ...AUTH_WORDS,
+  ...'logout signup signal signals order orders trade trades webhook webhooks'.split(' '),
+]);
+/** Path segments under which every route that changes something is sensitive (GET /trading/status is not). */
+const TRADING_SEGMENTS = new Set(['trading']);
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const SERVERS = new Set(['uvicorn', 'gunicorn', 'hypercorn']);
+
+/**
+ * The lower-case words of a path segment or name, split on `-`, `_`, `.` and camelCase boundaries
+ * (`place-order`, `orders_bulk`, `createOrder`, `tv.signal`), with adjacent pairs joined too so that
+ * `sign-in` and `sign_up` read as `signin` and `signup`.
+ */
+function wordsOf(text: string): string[] {
+  const words = text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[\s\-_.~]+/)
+    .filter((w) => w !== '')
+    .map((w) => w.toLowerCase());
+  const pairs = words.slice(1).map((w, i) => `${words[i]}${w}`);
+  return [...words, ...pairs];
+}
+
+/** The words of a route's served path (path parameters left out) and of its handler's name. */
+function routeWords(route: Route, mount: RouteMount): { segments: string[]; words: string[] } {
+  const segments = mount.fullPath.split('/').filter((s) => s && !s.startsWith('{'));
+  return { segments, words: [...segments.flatMap(wordsOf), ...wordsOf(route.handlerName)] };
+}
 
 function isSensitive(route: Route, mount: RouteMount, patterns: readonly string[]): boolean {
   if (patterns.length > 0) return picomatch([...patterns])(mount.fullPath.replace(/\/$/, '') || '/');
-  const segments = mount.fullPath.split('/').filter((s) => s && !s.startsWith('{'));
-  return segments.some((s) => SENSITIVE_WORDS.test(s)) || SENSITIVE_NAME.test(route.handlerName);
+  const { segments, words } = routeWords(route, mount);
+  if (words.some((w) => SENSITIVE_WORDS.has(w))) return true;
+  return (
+    segments.some((s) => TRADING_SEGMENTS.has(s.toLowerCase())) &&
+    route.methods.some((m) => !READ_METHODS.has(m))
+  );
 }
 
 /** The slowapi limiter a decorator calls (`@limiter.limit("5/minute")`), if it is one. */
@@ -261,8 +296,7 @@ export default defineCheck({
       }
       // A misplaced decorator already names the fix; the route is not reported twice.
       if (limited || above.length > 0) continue;
-      const auth =
-        mount.fullPath.split('/').some((s) => AUTH_WORDS.test(s)) || AUTH_WORDS.test(route.handlerName);
+      const auth = routeWords(route, mount).words.some((w) => AUTH_WORDS.has(w));
       findings.push({
         rule: 'unlimited-endpoint',
         file: route.file,

@@ -1,13 +1,7 @@
 // The examination of parsed env files: required keys, strength, reuse, rotation, example files.
-import {
-  type EnvEntry,
-  type EnvFile,
-  envValues,
-  type FindingInput,
-  fingerprintSecret,
-} from '../../src/index.js';
+import { type EnvEntry, type EnvFile, envValues, type FindingInput } from '../../src/index.js';
 import { isSecretName, isUnexaminable, previousOf } from './names.js';
-import { assessStrength, isPlaceholder, isPublishedKey, isUuid } from './strength.js';
+import { assessStrength, isPlaceholder, isPublishedKey, isUuid, shownFingerprint } from './strength.js';
 
 /** The check's settings after validation. */
 export interface SecretsOptions {
@@ -21,12 +15,45 @@ export interface SecretsOptions {
 export interface ParsedEnv {
   path: string;
   parsed: EnvFile;
+  /** Effective assignments, references to keys of the same file resolved as dotenv-expand does. */
   effective: Map<string, EnvEntry>;
+  /** Keys whose value is a reference to a variable the file does not define, with the variable. */
+  unresolved: Map<string, string>;
 }
 
-/** Parses one env file's text. */
+// `${NAME}`, `${NAME:-default}`, `${NAME-default}` and `$NAME`, the whole value (dotenv-expand's forms).
+const REFERENCE = /^\$\{([A-Za-z_]\w*)(?::?-([^}]*))?\}$|^\$([A-Za-z_]\w*)$/;
+/** Chains of references longer than this are left unresolved (a loop, or a crafted file). */
+const MAX_REFERENCE_DEPTH = 8;
+
+/** Parses one env file's text, resolving whole-value references to keys defined in the same file. */
 export function parsedEnv(path: string, parsed: EnvFile): ParsedEnv {
-  return { path, parsed, effective: envValues(parsed) };
+  const raw = envValues(parsed);
+  const effective = new Map<string, EnvEntry>();
+  const unresolved = new Map<string, string>();
+  for (const [key, entry] of raw) {
+    const r = resolveReference(entry.value, raw);
+    if (r.unresolved !== undefined) unresolved.set(key, r.unresolved);
+    effective.set(key, r.value === entry.value ? entry : { ...entry, value: r.value });
+  }
+  return { path, parsed, effective, unresolved };
+}
+
+function resolveReference(
+  value: string,
+  entries: ReadonlyMap<string, EnvEntry>,
+): { value: string; unresolved?: string } {
+  let current = value;
+  for (let depth = 0; depth < MAX_REFERENCE_DEPTH; depth++) {
+    const m = REFERENCE.exec(current.trim());
+    if (!m) return { value: current };
+    const name = m[1] ?? m[3] ?? '';
+    const target = entries.get(name);
+    if (target) current = target.value;
+    else if (m[2] !== undefined) return { value: m[2] };
+    else return { value: current, unresolved: name };
+  }
+  return { value: current, unresolved: current };
 }
 
 /** What one value turned out to be; only `ok` and `weak`/`uuid` values are real secrets worth tracing. */
@@ -53,6 +80,17 @@ const DAY_MS = 86_400_000;
 export function examineProductionEnv(env: ParsedEnv, options: SecretsOptions, now: Date): FindingInput[] {
   const findings: FindingInput[] = [];
   const file = env.path;
+  for (const [key, variable] of env.unresolved) {
+    const entry = env.effective.get(key);
+    if (!entry || !(isSecretName(key) || options.requiredKeys.includes(key))) continue;
+    findings.push({
+      rule: 'unresolved-reference',
+      file,
+      line: entry.line,
+      message: `${key} in ${file} is a reference to ${variable}, which the file does not define: the value is not examined`,
+      evidence: `${key} references ${variable}`,
+    });
+  }
   for (const key of options.requiredKeys) {
     const entry = env.effective.get(key);
     if (!entry) {
@@ -87,7 +125,7 @@ function examineValue(
   options: SecretsOptions,
 ): FindingInput[] {
   const { key, value, line } = entry;
-  const fp = fingerprintSecret(value);
+  const fp = shownFingerprint(value);
   const base = { file: env.path, line, secrets: [value], evidence: `${key} ${fp}` };
   const where = `${key} in ${env.path}${overrides(env, entry)}`;
   switch (verdict) {
@@ -154,14 +192,14 @@ function examineRotation(
         file: env.path,
         line,
         message: `${key} in ${env.path} still holds the old value of ${current} ${days} days after its rotation (grace period: ${options.graceDays} days)`,
-        evidence: `${key} ${fingerprintSecret(value)}`,
+        evidence: `${key} ${shownFingerprint(value)}`,
         secrets: [value],
       },
     ];
   }
   // A key that must be replaced anyway (weak, placeholder, published) gets no note about its age.
   if (verdict !== 'ok') return [];
-  const fp = fingerprintSecret(value);
+  const fp = shownFingerprint(value);
   if (!entry.rotatedAt) {
     return [
       {
@@ -175,6 +213,18 @@ function examineRotation(
     ];
   }
   const days = Math.floor((now.getTime() - entry.rotatedAt.getTime()) / DAY_MS);
+  // A day of slack for clocks and time zones; beyond that the record is wrong and the key's age unknown.
+  if (days < -1) {
+    return [
+      {
+        rule: 'future-rotation-record',
+        file: env.path,
+        line: line - 1,
+        message: `The rotation record of ${key} in ${env.path} says ${entry.rotatedAt.toISOString().slice(0, 10)}, ${-days} days in the future, so the key's age cannot be told`,
+        evidence: `${key} future record`,
+      },
+    ];
+  }
   if (days <= options.maxAgeDays) return [];
   return [
     {
@@ -209,10 +259,23 @@ export function traceableKeys(envs: readonly ParsedEnv[], minBytes: number): Key
   return out;
 }
 
-/** Values shared by two production env files, or by two different keys. */
-export function examineReuse(keys: readonly KeyLocation[]): FindingInput[] {
+/** Assignments in other (non-production, non-example) env files whose value is one of the production keys. */
+export function copiesOf(keys: readonly KeyLocation[], others: readonly ParsedEnv[]): KeyLocation[] {
+  const values = new Set(keys.map((k) => k.value));
+  return others.flatMap((env) =>
+    [...env.effective.values()]
+      .filter((e) => values.has(e.value))
+      .map((e) => ({ file: env.path, key: e.key, line: e.line, value: e.value })),
+  );
+}
+
+/** Values shared by two production env files, by two different keys, or copied into another env file. */
+export function examineReuse(
+  keys: readonly KeyLocation[],
+  copies: readonly KeyLocation[] = [],
+): FindingInput[] {
   const byValue = new Map<string, KeyLocation[]>();
-  for (const k of keys) {
+  for (const k of [...keys, ...copies]) {
     // `<KEY>_PREVIOUS` legitimately equals the value another file still uses during a rotation.
     if (previousOf(k.key) !== undefined) continue;
     const list = byValue.get(k.value) ?? [];
@@ -222,7 +285,7 @@ export function examineReuse(keys: readonly KeyLocation[]): FindingInput[] {
   const findings: FindingInput[] = [];
   for (const [value, list] of byValue) {
     if (list.length < 2) continue;
-    const fp = fingerprintSecret(value);
+    const fp = shownFingerprint(value);
     for (const k of list) {
       const others = list
         .filter((o) => o !== k)
@@ -241,11 +304,15 @@ export function examineReuse(keys: readonly KeyLocation[]): FindingInput[] {
 }
 
 /** Example files: placeholders are fine, but not a production key or a published one. */
-export function examineExample(example: ParsedEnv, production: readonly KeyLocation[]): FindingInput[] {
+export function examineExample(
+  example: ParsedEnv,
+  production: readonly KeyLocation[],
+  minBytes: number,
+): FindingInput[] {
   const findings: FindingInput[] = [];
   for (const e of example.parsed.entries) {
     if (isUnexaminable(e.value) || isPlaceholder(e.value)) continue;
-    const fp = fingerprintSecret(e.value);
+    const fp = shownFingerprint(e.value);
     const base = { file: example.path, line: e.line, evidence: `${e.key} ${fp}`, secrets: [e.value] };
     if (isPublishedKey(e.value)) {
       findings.push({
@@ -262,6 +329,14 @@ export function examineExample(example: ParsedEnv, production: readonly KeyLocat
         ...base,
         rule: 'real-key-in-example',
         message: `${e.key} in ${example.path} holds the production value of ${prod.key} in ${prod.file} (${fp}); example files are committed and shared`,
+      });
+    } else if (verdictOf(e.key, e.value, minBytes) === 'ok') {
+      // A strong value under a secret name looks generated: someone's real key, or one that will be used as is.
+      findings.push({
+        ...base,
+        rule: 'real-key-in-example',
+        severity: 'medium',
+        message: `${e.key} in ${example.path} holds what looks like a real generated key (${fp}), not a placeholder; example files are committed and shared`,
       });
     }
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { fingerprintSecret } from '../../src/audit/fingerprint.js';
 import { testCheck } from '../../test/helpers/check-tester.js';
 import { commitAll, git, gitInit } from '../../test/helpers/git.js';
 import secrets from './index.js';
@@ -60,9 +61,25 @@ const dockerCont = key();
 const stalePrevious = key();
 const clean1 = key();
 const clean2 = key();
+const devCopy = key();
+const vault = key();
+const noGit = key();
+/** `${NAME}`, the reference syntax of env files. */
+const ref = (name: string): string => `$\{${name}}`;
+/** A probe on a machine without git: every command is not found. */
+const NO_GIT = { run: async () => ({ exitCode: -1, stdout: '', stderr: '', failure: 'not-found' as const }) };
+const exampleReal = key();
+const stagingCopy = key();
 
 testCheck(secrets, {
   pass: [
+    {
+      name: 'only an example env file, holding placeholders: examined, and fine',
+      files: {
+        '.env.example': 'SECRET_KEY=changeme\nAPI_SECRET_KEY=\nDEBUG=false\n',
+        'README.md': '# app\n',
+      },
+    },
     {
       name: "a Python file without secret-named assignments is not parsed, so its syntax error is not this check's",
       files: {
@@ -457,6 +474,117 @@ testCheck(secrets, {
       config: '[secrets]\ngrace-days = 5\n',
     },
     {
+      name: 'only a .env.sample, holding a published key and a generated-looking key',
+      files: { '.env.sample': `SECRET_KEY=${PUBLISHED[0]}\nAPI_SECRET_KEY=${exampleReal}\n` },
+      findings: [
+        { rule: 'secrets/published-key', file: '.env.sample', line: 1 },
+        { rule: 'secrets/real-key-in-example', file: '.env.sample', line: 2 },
+      ],
+      secrets: [...PUBLISHED, exampleReal],
+    },
+    {
+      name: 'a production value copied into .env, .env.staging or an example file',
+      files: {
+        '.env.production': env({ SECRET_KEY: devCopy, API_SECRET_KEY: stagingCopy }),
+        '.env': `SECRET_KEY=${devCopy}\nDEBUG=true\n`,
+        'deploy/.env.staging': `OTHER=1\nAPI_SECRET_KEY=${stagingCopy}\n`,
+        '.env.sample': `SECRET_KEY=${devCopy}\n`,
+      },
+      now: NOW,
+      findings: [
+        { rule: 'secrets/reused-key', file: '.env.production', line: 2 },
+        { rule: 'secrets/reused-key', file: '.env.production', line: 4 },
+        { rule: 'secrets/reused-key', file: '.env', line: 1 },
+        { rule: 'secrets/reused-key', file: 'deploy/.env.staging', line: 2 },
+        { rule: 'secrets/real-key-in-example', file: '.env.sample', line: 1 },
+      ],
+      secrets: [devCopy, stagingCopy],
+    },
+    {
+      name: 'a placeholder or short value is not fingerprinted: its hash would give it away',
+      files: {
+        '.env.production': env({ SECRET_KEY: 'changeme', API_SECRET_KEY: 'Zq8!x' }),
+        'app/settings.py': 'SECRET_KEY = "your-secret-key-here"\n',
+      },
+      now: NOW,
+      findings: [
+        { rule: 'secrets/placeholder', line: 2 },
+        { rule: 'secrets/weak-key', line: 4 },
+        { rule: 'secrets/hardcoded-in-source', file: 'app/settings.py', line: 1 },
+      ],
+      secrets: ['changeme', 'Zq8!x', 'your-secret-key-here'],
+      verify: (result) => {
+        const findings = result.checks[0]?.findings ?? [];
+        const text = JSON.stringify(findings);
+        for (const v of ['changeme', 'Zq8!x', 'your-secret-key-here']) {
+          expect(text).not.toContain(fingerprintSecret(v));
+        }
+        expect(findings.find((f) => f.rule === 'secrets/placeholder')?.message).toContain(
+          '(placeholder value)',
+        );
+        expect(findings.find((f) => f.rule === 'secrets/weak-key')?.message).toContain('(short value)');
+      },
+    },
+    {
+      name: 'without git, the history search is an info note instead of silence',
+      status: 'warn',
+      files: { '.env.production': env({ SECRET_KEY: noGit, API_SECRET_KEY: s2 }) },
+      now: NOW,
+      probe: NO_GIT,
+      findings: ['secrets/git-unavailable'],
+      secrets: [noGit, s2],
+      verify: (result) =>
+        expect(result.checks[0]?.findings[0]?.message).toContain(
+          'could not check git history (git not found)',
+        ),
+    },
+    {
+      name: 'a rotation record dated in the future is wrong',
+      files: {
+        '.env.production': `# tradesec: rotated 2099-01-01\nSECRET_KEY=${s1}\n${FRESH}\nAPI_SECRET_KEY=${s2}\n`,
+      },
+      now: NOW,
+      findings: [{ rule: 'secrets/future-rotation-record', line: 1 }],
+      secrets: [s1, s2],
+    },
+    {
+      name: 'references: resolved within the file like dotenv-expand, else a low note',
+      files: {
+        '.env.production': [
+          FRESH,
+          `VAULT_SECRET=${vault}`,
+          `SECRET_KEY=${ref('VAULT_SECRET')}`,
+          `API_SECRET_KEY=${ref('EXTERNAL_SECRET')}`,
+          FRESH,
+          `JWT_SECRET=${ref('MISSING:-changeme')}`,
+        ].join('\n'),
+      },
+      now: NOW,
+      findings: [
+        { rule: 'secrets/no-rotation-record', line: 3 },
+        { rule: 'secrets/reused-key', line: 2 },
+        { rule: 'secrets/reused-key', line: 3 },
+        { rule: 'secrets/unresolved-reference', line: 4 },
+        { rule: 'secrets/placeholder', line: 6 },
+      ],
+      status: 'fail',
+      secrets: [vault],
+    },
+    {
+      name: 'encoded placeholders are judged by what they decode to',
+      files: {
+        '.env.production': env({
+          SECRET_KEY: Buffer.from('changeme'.repeat(4)).toString('base64url'),
+          API_SECRET_KEY: Buffer.from('12345678901234567890123456789012').toString('base64'),
+        }),
+      },
+      now: NOW,
+      findings: [
+        { rule: 'secrets/placeholder', line: 2 },
+        { rule: 'secrets/placeholder', line: 4 },
+      ],
+    },
+    {
       name: 'a binary production env file cannot be examined',
       files: { '.env.production': { content: Buffer.from([0x53, 0x00, 0x01, 0x02]) } },
       findings: [{ rule: 'secrets/unreadable-file', file: '.env.production' }],
@@ -471,9 +599,6 @@ testCheck(secrets, {
 
   skip: [
     { name: 'an empty repository', setup: gitInit },
-    {
-      name: 'only an example env file and docs',
-      files: { '.env.example': 'SECRET_KEY=changeme\n', 'README.md': '# app\n' },
-    },
+    { name: 'only docs', files: { 'README.md': '# app\n' } },
   ],
 });

@@ -5,7 +5,6 @@ import {
   defineCheck,
   descendantsOfType,
   type FindingInput,
-  fingerprintSecret,
   globMatcher,
   lineOf,
   parseEnvFile,
@@ -13,11 +12,11 @@ import {
   type RepoFile,
   type SyntaxNode,
   skip,
-  type TextFile,
   unreadableFinding,
 } from '../../src/index.js';
 import { dockerVariables } from './dockerfile.js';
 import {
+  copiesOf,
   examineExample,
   examineProductionEnv,
   examineReuse,
@@ -30,7 +29,7 @@ import {
 import { ENV_LIKE_GLOBS, findExposures, shortCommit } from './exposure.js';
 import { isNonSecretLiteral, isSecretName } from './names.js';
 import { findHardcodedSecrets } from './python.js';
-import { isPublishedKey } from './strength.js';
+import { isPublishedKey, shownFingerprint } from './strength.js';
 
 /** Production env files examined by default, at any depth. */
 export const PRODUCTION_ENV_FILES: readonly string[] = ['.env.production', '.env.prod'];
@@ -42,6 +41,9 @@ export const EXAMPLE_ENV_FILES: readonly string[] = [
   '.env.template',
   '.env.dist',
 ];
+
+/** Every env file, whatever its environment: production values must not appear in any of them. */
+const ANY_ENV_FILES: readonly string[] = ['.env', '.env.*', '*.env'];
 
 const DOCKERFILES: readonly string[] = [
   'Dockerfile',
@@ -177,6 +179,32 @@ export default defineCheck({
           'Pass secrets at run time (env_file in compose, EnvironmentFile in systemd) or use BuildKit secrets ' +
           '(RUN --mount=type=secret), and rotate the key that was in the Dockerfile.',
       },
+      'future-rotation-record': {
+        title: 'Rotation records are not dated in the future',
+        severity: 'medium',
+        description:
+          'A rotation record dated after today is wrong (a typo, a bad clock, or edited by hand), and it would ' +
+          'hide a key that was never rotated from the rotation policy.',
+        remediation: 'Rotate the key with tradesec rotate-keys, which writes a correct record above it.',
+      },
+      'unresolved-reference': {
+        title: 'Secret keys given as references can be examined',
+        severity: 'low',
+        description:
+          'A value like $VAULT_SECRET that refers to a variable the file does not define is filled in at run ' +
+          'time, so tradesec cannot tell whether the key it becomes is strong, fresh or exposed.',
+        remediation:
+          'Nothing to fix if the variable comes from a secret store; audit the store, or define the variable in the ' +
+          'env file so it can be examined.',
+      },
+      'git-unavailable': {
+        title: 'The git history could be searched for the keys',
+        severity: 'info',
+        description:
+          'Without git, tradesec cannot tell whether a key was ever committed, so exposure in the history is not ' +
+          'checked.',
+        remediation: 'Install git (or put it on PATH) and run the audit again.',
+      },
       'syntax-error': {
         title: 'Python files parse',
         severity: 'low',
@@ -218,16 +246,23 @@ export default defineCheck({
     const options = readOptions(ctx);
     const configured = ctx.settings.list('env-files');
     const isExample = globMatcher(EXAMPLE_ENV_FILES);
-    const [prodFiles, exampleFiles, dockerfiles, pyFiles] = await Promise.all([
+    const [prodFiles, exampleFiles, envFiles, dockerfiles, pyFiles] = await Promise.all([
       ctx.glob([...PRODUCTION_ENV_FILES, ...configured]).then((fs) => fs.filter((f) => !isExample(f.path))),
       ctx.glob(EXAMPLE_ENV_FILES),
+      ctx.glob(ANY_ENV_FILES).then((fs) => fs.filter((f) => !isExample(f.path))),
       ctx.glob(DOCKERFILES).then((fs) => fs.filter((f) => !f.path.endsWith('.dockerignore'))),
       ctx.glob(['*.py', '*.pyi']),
     ]);
-    if (prodFiles.length === 0 && pyFiles.length === 0 && dockerfiles.length === 0) {
+    // Example files alone are worth examining: a template holding the guide's key is copied by everyone.
+    if (
+      prodFiles.length === 0 &&
+      exampleFiles.length === 0 &&
+      pyFiles.length === 0 &&
+      dockerfiles.length === 0
+    ) {
       return skip(
         'not-applicable',
-        `no production env file (${[...PRODUCTION_ENV_FILES, ...configured].join(', ')}), Python source or Dockerfile`,
+        `no production or example env file (${[...PRODUCTION_ENV_FILES, ...configured].join(', ')}), Python source or Dockerfile`,
       );
     }
 
@@ -235,9 +270,16 @@ export default defineCheck({
     const production = await readEnvFiles(ctx, prodFiles, findings);
     for (const env of production) findings.push(...examineProductionEnv(env, options, ctx.now));
     const keys = traceableKeys(production, options.minBytes);
-    findings.push(...examineReuse(keys));
+    // A production value in any other env file (.env, .env.staging) is reused: rotating one copy leaves the other.
+    const isProduction = new Set(prodFiles.map((f) => f.path));
+    const others = await readEnvFiles(
+      ctx,
+      envFiles.filter((f) => !isProduction.has(f.path)),
+      findings,
+    );
+    findings.push(...examineReuse(keys, copiesOf(keys, others)));
     for (const example of await readEnvFiles(ctx, exampleFiles, findings)) {
-      findings.push(...examineExample(example, keys));
+      findings.push(...examineExample(example, keys, options.minBytes));
     }
     findings.push(...(await examineGit(ctx, keys, configured)));
     if (pyFiles.length > 0) findings.push(...(await examinePython(ctx, pyFiles)));
@@ -275,22 +317,27 @@ async function readEnvFiles(ctx: CheckContext, files: readonly RepoFile[], findi
   for (const file of files) {
     const text = await ctx.read(file);
     if (text.kind === 'text') out.push(parsedEnv(file.path, parseEnvFile(text.text)));
-    else findings.push(unreadableFinding(file.path, describeUnread(text)));
+    else findings.push(unreadableFinding(file.path, text));
   }
   return out;
-}
-
-function describeUnread(text: Exclude<TextFile, { kind: 'text' }>): string {
-  if (text.kind === 'binary') return 'binary content';
-  if (text.kind === 'too-large') return `too large to read as text: ${text.size} bytes`;
-  return text.error;
 }
 
 // Exposure: the file is tracked, or some commit of some ref held the value in an env-like file.
 async function examineGit(ctx: CheckContext, keys: readonly KeyLocation[], configured: readonly string[]) {
   if (keys.length === 0) return [];
   const repo = await ctx.git();
-  if ('reason' in repo) return [];
+  if ('reason' in repo) {
+    // No repository means no history to search; a repository git cannot read is a question left open: say so.
+    if (/^not a git repository/.test(repo.reason)) return [];
+    const why = /not installed/.test(repo.reason) ? 'git not found' : repo.reason;
+    return [
+      {
+        rule: 'git-unavailable',
+        message: `could not check git history (${why}): whether these keys were ever committed is not known`,
+        evidence: 'git unavailable',
+      },
+    ];
+  }
   const globs = [...ENV_LIKE_GLOBS, ...configured.map((p) => (p.includes('/') ? p : `**/${p}`))];
   const [tracked, exposures] = await Promise.all([
     repo.trackedFiles(),
@@ -298,7 +345,7 @@ async function examineGit(ctx: CheckContext, keys: readonly KeyLocation[], confi
   ]);
   const findings: FindingInput[] = [];
   for (const k of keys) {
-    const fp = fingerprintSecret(k.value);
+    const fp = shownFingerprint(k.value);
     const base = { rule: 'exposed-in-git', file: k.file, line: k.line, secrets: [k.value] };
     const exposure = exposures.get(k.value);
     if (exposure) {
@@ -361,7 +408,8 @@ async function examinePython(ctx: CheckContext, files: readonly RepoFile[]): Pro
   const findings: FindingInput[] = [];
   for (const source of files) {
     const file = source.path;
-    const text = await ctx.read(source);
+    // Not kept: most Python files of a large repository hold no secret-named assignment and are never parsed.
+    const text = await ctx.read(source, { keep: false });
     if (text.kind === 'unreadable') {
       findings.push(unreadableFinding(file, text.error));
       continue;
@@ -372,7 +420,7 @@ async function examinePython(ctx: CheckContext, files: readonly RepoFile[]): Pro
     try {
       const root = tree.rootNode;
       for (const h of findHardcodedSecrets(root)) {
-        const fp = fingerprintSecret(h.value);
+        const fp = shownFingerprint(h.value);
         const published = isPublishedKey(h.value);
         findings.push({
           rule: 'hardcoded-in-source',
@@ -420,13 +468,13 @@ function firstErrorLine(root: SyntaxNode): number | undefined {
 
 async function examineDockerfile(ctx: CheckContext, file: RepoFile): Promise<FindingInput[]> {
   const text = await ctx.read(file);
-  if (text.kind !== 'text') return [unreadableFinding(file.path, describeUnread(text))];
+  if (text.kind !== 'text') return [unreadableFinding(file.path, text)];
   const findings: FindingInput[] = [];
   for (const v of dockerVariables(text.text)) {
     if (v.value === undefined || !isSecretName(v.name) || isNonSecretLiteral(v.value, v.name)) continue;
     // A value built from other variables cannot be told from here.
     if (v.value.includes('$')) continue;
-    const fp = fingerprintSecret(v.value);
+    const fp = shownFingerprint(v.value);
     const published = isPublishedKey(v.value);
     const stored = v.instruction === 'ENV' ? 'stored in the image' : 'recorded in the image history';
     findings.push({

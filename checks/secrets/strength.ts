@@ -1,5 +1,6 @@
 // How strong a secret value is: published, placeholder, UUID, or an estimate of its entropy in bytes.
 import { createHash } from 'node:crypto';
+import { fingerprintSecret } from '../../src/index.js';
 
 // SHA-256 of the two keys the hardening guide printed as "generated" (DESIGN.md section 6, item 1).
 // Only hashes are kept, so tradesec never carries the compromised keys as literal strings.
@@ -11,6 +12,21 @@ const PUBLISHED_KEY_HASHES: ReadonlySet<string> = new Set([
 /** True when `value` is one of the keys the hardening guide published. */
 export function isPublishedKey(value: string): boolean {
   return PUBLISHED_KEY_HASHES.has(createHash('sha256').update(value.trim()).digest('hex'));
+}
+
+/** Values this short are shown without a fingerprint: every one of them can be hashed in minutes. */
+const SHORT_VALUE = 8;
+
+/**
+ * What a report shows for a secret value: its fingerprint, except for placeholders and very short values.
+ * The fingerprint is an unsalted hash, so the fingerprint of "changeme" is one dictionary lookup away from
+ * "changeme" itself; "placeholder value" says as much and gives nothing away. Baselines keep working:
+ * a finding's own fingerprint is computed from its rule, its file and this text.
+ */
+export function shownFingerprint(value: string): string {
+  if (isPlaceholder(value)) return 'placeholder value';
+  if (value.trim().length <= SHORT_VALUE) return 'short value';
+  return fingerprintSecret(value);
 }
 
 /** True for a UUID (any version), bare or in braces. */
@@ -127,9 +143,23 @@ const PLACEHOLDER_COVERAGE = 0.5;
  * also when such words are the main part of the value ("changeme123", "my-super-secret-key").
  */
 export function isPlaceholder(value: string): boolean {
+  if (isPlainPlaceholder(value)) return true;
+  // base64("changeme") is as public as changeme itself.
+  const text = encodedText(value.trim());
+  return text !== undefined && isPlainPlaceholder(text);
+}
+
+/** The text a hex or base64 value decodes to, when it decodes to printable text. */
+export function encodedText(value: string): string | undefined {
+  const { encoding, core } = decode(value);
+  return encoding === 'text' ? undefined : asText(decodeBytes(encoding, core));
+}
+
+function isPlainPlaceholder(value: string): boolean {
   const v = value.trim();
   if (v === '') return false;
-  if (/^<[^>]*>$|^\[[^\]]*\]$|^\.{3,}$|^\*+$/.test(v)) return true;
+  // Bracketed words (<your key here>, [SECRET]); random printable text may also start with < and end with >.
+  if (/^<[\w\s.,:;'"/=-]*>$|^\[[\w\s.,:;'"/=-]*\]$|^\.{3,}$|^\*+$/.test(v)) return true;
   if (/^django-insecure-/i.test(v)) return true;
   const letters = v.toLowerCase().replace(/[^a-z0-9]/g, '');
   if (letters === '') return true;
@@ -170,7 +200,7 @@ export interface Strength {
 const CHARSET_SLACK = 0.95;
 
 /** Estimates the entropy of a value: decoded bytes for hex and base64, characters and variety otherwise. */
-export function assessStrength(value: string, minBytes: number): Strength {
+export function assessStrength(value: string, minBytes: number, depth = 0): Strength {
   const v = value.trim();
   const { encoding, core, decoded } = decode(v);
   const pool = poolSize(core, encoding);
@@ -189,7 +219,63 @@ export function assessStrength(value: string, minBytes: number): Strength {
   }
   const variety = lowVariety(core, pool);
   if (variety) return { encoding, bytes, weakness: `${what}, but ${variety}` };
+  if (encoding === 'text') return { encoding, bytes };
+  // The encoded characters of "changeme" x4 look varied enough: what counts is what they decode to.
+  const raw = decodeBytes(encoding, core);
+  const text = asText(raw);
+  if (text !== undefined) {
+    if (isPlaceholder(text)) return { encoding, bytes: 0, weakness: `${what} of placeholder text` };
+    const inner =
+      depth < MAX_DECODE_DEPTH ? assessStrength(text, minBytes, depth + 1) : assessText(text, minBytes);
+    if (inner.weakness)
+      return { encoding, bytes: inner.bytes, weakness: `${what} of text, and ${inner.weakness}` };
+    return { encoding, bytes: Math.min(bytes, inner.bytes) };
+  }
+  const byteWeakness = lowByteVariety(raw);
+  if (byteWeakness) return { encoding, bytes, weakness: `${what}, but ${byteWeakness}` };
   return { encoding, bytes };
+}
+
+// Text inside base64 may itself be base64 (double encoding); a bound keeps crafted input from recursing far.
+const MAX_DECODE_DEPTH = 2;
+
+/** The same judgement on a value taken as plain text, without decoding it. */
+function assessText(text: string, minBytes: number): Strength {
+  const pool = poolSize(text, 'text');
+  const charsetBits = text.length * Math.log2(Math.max(pool, 1));
+  const bytes = Math.floor(Math.min(Buffer.byteLength(text) * 8, charsetBits) / 8);
+  if (bytes < minBytes * CHARSET_SLACK)
+    return { encoding: 'text', bytes, weakness: `about ${bytes} bytes of entropy, ${minBytes} required` };
+  const variety = lowVariety(text, pool);
+  return variety ? { encoding: 'text', bytes, weakness: variety } : { encoding: 'text', bytes };
+}
+
+function decodeBytes(encoding: Exclude<Encoding, 'text'>, core: string): Buffer {
+  return Buffer.from(core, encoding);
+}
+
+/**
+ * The decoded bytes as text when they are (almost all) printable ASCII: random bytes are that with a
+ * negligible chance (about 0.37 per byte), so such bytes were text before they were encoded.
+ */
+function asText(raw: Buffer): string | undefined {
+  if (raw.length === 0) return undefined;
+  let printable = 0;
+  for (const b of raw) if ((b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d) printable++;
+  return printable / raw.length >= 0.9 ? raw.toString('latin1') : undefined;
+}
+
+// Random bytes: a repeated block, or few distinct byte values (32 random bytes have about 30).
+function lowByteVariety(raw: Buffer): string | undefined {
+  const n = raw.length;
+  for (let period = 1; period <= n / 2; period++) {
+    let repeats = true;
+    for (let i = period; i < n && repeats; i++) repeats = raw[i] === raw[i - period];
+    if (repeats) return `the decoded bytes repeat a block of ${period} byte${period === 1 ? '' : 's'}`;
+  }
+  const distinct = new Set(raw).size;
+  if (distinct < Math.min(n, 256) / 2) return `the decoded bytes take only ${distinct} distinct values`;
+  return undefined;
 }
 
 function decode(v: string): { encoding: Encoding; core: string; decoded: number } {

@@ -9,10 +9,19 @@ import { assessStrength, isPlaceholder, isUuid } from './strength.js';
 
 const PRINTABLE = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join('');
 
+function shuffle(buf: Buffer): void {
+  for (let i = buf.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    const t = buf[i] ?? 0;
+    buf[i] = buf[j] ?? 0;
+    buf[j] = t;
+  }
+}
+
 describe('assessStrength', () => {
   it('never calls a random 32-byte key weak, in any usual encoding', () => {
-    for (let i = 0; i < 2000; i++) {
-      const bytes = randomBytes(32);
+    for (let i = 0; i < 3000; i++) {
+      const bytes = randomBytes(32 + (i % 3) * 8);
       for (const value of [bytes.toString('base64url'), bytes.toString('base64'), bytes.toString('hex')]) {
         const s = assessStrength(value, 32);
         expect(s.weakness, value.length.toString()).toBeUndefined();
@@ -34,6 +43,36 @@ describe('assessStrength', () => {
     expect(hex.weakness).toContain('32 hex characters decode to 16 bytes');
     expect(assessStrength(randomBytes(16).toString('base64url'), 32).weakness).toBeDefined();
     expect(assessStrength(randomBytes(24).toString('base64'), 32).weakness).toBeDefined();
+  });
+
+  it('judges hex and base64 by the bytes they decode to, not by their encoded characters', () => {
+    const changeme = Buffer.from('changeme'.repeat(4));
+    const digits = Buffer.from('12345678901234567890123456789012');
+    const sixteenTwice = randomBytes(16).toString('hex').repeat(2);
+    const fewValues = Buffer.from(Array.from({ length: 32 }, (_, i) => [7, 9, 200, 13][i % 4] ?? 0));
+    shuffle(fewValues);
+    for (const value of [
+      changeme.toString('base64url'),
+      changeme.toString('base64'),
+      changeme.toString('hex'),
+      digits.toString('base64'),
+      digits.toString('base64url'),
+      Buffer.from(sixteenTwice, 'hex').toString('base64'),
+      fewValues.toString('base64url'),
+      // Printable text that is too short on entropy once decoded (32 lowercase letters).
+      Buffer.from('qwhzkvnmrtplsdfgjxcvbyuioeakqzpw').toString('base64'),
+    ]) {
+      expect(assessStrength(value, 32).weakness, value).toBeDefined();
+    }
+    expect(isPlaceholder(changeme.toString('base64url'))).toBe(true);
+    expect(isPlaceholder(Buffer.from('your-secret-key-here').toString('base64'))).toBe(true);
+  });
+
+  it('accepts base64 of 48 random printable characters (text with enough entropy)', () => {
+    for (let i = 0; i < 300; i++) {
+      const text = Array.from({ length: 48 }, () => PRINTABLE[randomInt(PRINTABLE.length)]).join('');
+      expect(assessStrength(Buffer.from(text).toString('base64'), 32).weakness, text).toBeUndefined();
+    }
   });
 
   it('finds long values without variety', () => {

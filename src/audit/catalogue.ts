@@ -6,6 +6,9 @@ import { type Check, defineCheck } from './check.js';
 import type { AuditConfig } from './config.js';
 import { UsageError } from './errors.js';
 
+/** The points of the twelve-point checklist; plugins use higher ones. */
+export const BUILTIN_POINTS = 12;
+
 /** Options for loading plugins. */
 export interface CatalogueOptions {
   /** Directory that plugin paths are relative to (the config file's). */
@@ -41,6 +44,18 @@ export async function loadCatalogue(config: AuditConfig, options: CatalogueOptio
       }
       if (checks.some((c) => c.meta.id === check.meta.id)) {
         throw new UsageError(`plugin ${spec}: check id "${check.meta.id}" is already taken`);
+      }
+      // Points 1..12 are the checklist's; a plugin's point orders it after them and must be its own.
+      if (check.meta.point <= BUILTIN_POINTS) {
+        throw new UsageError(
+          `plugin ${spec}: check ${check.meta.id} claims point ${check.meta.point}, which is a built-in check's (plugins use points above ${BUILTIN_POINTS})`,
+        );
+      }
+      const same = checks.find((c) => c.meta.point === check.meta.point);
+      if (same) {
+        throw new UsageError(
+          `plugin ${spec}: check ${check.meta.id} claims point ${check.meta.point}, which ${same.meta.id} already has`,
+        );
       }
       checks.push(check);
     }

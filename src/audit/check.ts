@@ -17,6 +17,12 @@ export function defineFact<T>(name: string, compute: (ctx: AuditContext) => Prom
   return { name, compute };
 }
 
+/** A directory that could not be listed: its posix path relative to the root (`.` for the root) and why. */
+export interface UnreadableDir {
+  path: string;
+  error: string;
+}
+
 /** This check's section of `.tradesecrc`. */
 export interface CheckSettings {
   /** The raw value, or undefined. */
@@ -43,10 +49,15 @@ export interface AuditContext {
   readonly probe: Probe;
   /** Every discovered file under the root. */
   files(): Promise<RepoFile[]>;
+  /** Directories under the root that file discovery could not list (their files are missing from `files()`). */
+  unreadableDirs(): Promise<UnreadableDir[]>;
   /** Files whose relative path matches any glob; a glob without `/` matches the file name at any depth. */
   glob(patterns: string | readonly string[]): Promise<RepoFile[]>;
-  /** A file's content as text (binary, too large and unreadable files are told apart). */
-  read(file: RepoFile | string): Promise<TextFile>;
+  /**
+   * A file's content as text (binary, too large and unreadable files are told apart). With `keep: false` a file
+   * no other check has read yet is not kept for later readers: for one-pass scans over thousands of files.
+   */
+  read(file: RepoFile | string, options?: { keep?: boolean }): Promise<TextFile>;
   /** The git repository around the root, or why there is none. */
   git(): Promise<GitRepo | { reason: string }>;
   /** A shared fact, computed on first use. */
@@ -90,8 +101,30 @@ export function skip(code: SkipCode, reason: string): CheckOutcome {
   return { skip: { code, reason } };
 }
 
-/** A finding for a file the check needed but could not read. */
-export function unreadableFinding(file: string, error: string): FindingInput {
+/** A finding for a directory whose files could not be listed, so none of them was examined. */
+export function unreadableDirFinding(dir: UnreadableDir): FindingInput {
+  const what = dir.path === '.' ? 'the audited directory' : `directory ${dir.path}`;
+  return {
+    rule: 'unreadable-file',
+    file: dir.path,
+    message: `${what} could not be listed (${dir.error}), so the files in it were not examined`,
+    evidence: 'unreadable directory',
+  };
+}
+
+/** Why a file was not read as text, in a few words. */
+export function describeUnread(text: Exclude<TextFile, { kind: 'text' }>): string {
+  if (text.kind === 'binary') return 'binary content';
+  if (text.kind === 'too-large') return `too large to read as text: ${text.size} bytes`;
+  return text.error;
+}
+
+/** A finding for a file (or directory) the check needed but could not read. */
+export function unreadableFinding(
+  file: string,
+  problem: string | Exclude<TextFile, { kind: 'text' }>,
+): FindingInput {
+  const error = typeof problem === 'string' ? problem : describeUnread(problem);
   return {
     rule: 'unreadable-file',
     file,

@@ -1,9 +1,9 @@
 // The audit engine: runs the selected checks on one shared context and resolves their findings.
 import path from 'node:path';
 import { createProbe, type Probe } from '../facts/probe.js';
-import type { Check } from './check.js';
+import { type Check, unreadableDirFinding } from './check.js';
 import type { AuditConfig } from './config.js';
-import { checkContext, createAuditContext } from './context.js';
+import { type ContextOptions, checkContext, createAuditContext } from './context.js';
 import { UsageError } from './errors.js';
 import { findingFingerprint, maskSecrets } from './fingerprint.js';
 import { atLeast } from './severity.js';
@@ -49,6 +49,8 @@ export interface AuditOptions {
   baselineName?: string;
   /** false ignores `tradesec-ignore` comments (CI). */
   inlineIgnores?: boolean;
+  /** Lists a directory during file discovery (tests inject failures). */
+  listDir?: ContextOptions['listDir'];
 }
 
 /** The checks to run, in point order; unknown ids are a usage error. */
@@ -61,9 +63,14 @@ export function selectChecks(
   for (const id of [...only, ...skipIds]) {
     if (!known.has(id)) throw new UsageError(`unknown check "${id}" (see: tradesec checks list)`);
   }
-  return all
+  const selected = all
     .filter((c) => (only.length === 0 || only.includes(c.meta.id)) && !skipIds.includes(c.meta.id))
     .sort((a, b) => a.meta.point - b.meta.point || a.meta.id.localeCompare(b.meta.id));
+  // An audit that runs nothing must not pass: `--only secrets --skip secrets` is a mistake, not a clean bill.
+  if (selected.length === 0 && all.length > 0) {
+    throw new UsageError('no checks selected: --only and --skip (or only and skip in the config) leave none');
+  }
+  return selected;
 }
 
 /** The rule metadata behind a full rule id. */
@@ -121,8 +128,13 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     now,
     ...(options.hostRoot ? { hostRoot: options.hostRoot } : {}),
     ...(options.isRoot === undefined ? {} : { isRoot: options.isRoot }),
+    ...(options.listDir ? { listDir: options.listDir } : {}),
   });
   const inline = options.inlineIgnores ?? config.inlineIgnores;
+  const isKnownId = (id: string) =>
+    id.includes('/')
+      ? findRule(options.checks, id) !== undefined
+      : options.checks.some((c) => c.meta.id === id);
   const baseline = new Set((options.baseline?.findings ?? []).map((f) => f.fingerprint));
 
   const results = await Promise.all(
@@ -130,9 +142,28 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       const started = performance.now();
       const base = { id: check.meta.id, point: check.meta.point, title: check.meta.title };
       let outcome: CheckOutcome;
+      // Whether the check looked at the discovered files: then directories that could not be listed matter to it.
+      let walked = false;
+      const view = checkContext(shared, check.meta.id);
+      Object.assign(view, {
+        files: () => {
+          walked = true;
+          return shared.files();
+        },
+        glob: (patterns: string | readonly string[]) => {
+          walked = true;
+          return shared.glob(patterns);
+        },
+      });
       try {
-        const raw = await check.run(checkContext(shared, check.meta.id));
+        const raw = await check.run(view);
         outcome = Array.isArray(raw) ? { findings: raw } : raw;
+        const dirs = walked ? await shared.unreadableDirs() : [];
+        // Nothing to examine may only mean the files were in a directory that could not be listed: fail closed.
+        if (dirs.length > 0 && 'skip' in outcome && outcome.skip.code === 'not-applicable')
+          outcome = { findings: [] };
+        if (dirs.length > 0 && 'findings' in outcome)
+          outcome = { findings: [...outcome.findings, ...dirs.map(unreadableDirFinding)] };
       } catch (err) {
         // A configuration mistake found by a check (a malformed setting) ends the audit with exit 2.
         if (err instanceof UsageError) throw err;
@@ -168,6 +199,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
           baseline,
           now,
           options.baselineName ?? 'the baseline',
+          isKnownId,
         );
         if (decision.suppressed) suppressed.push(decision.suppressed);
         else findings.push(decision.finding);
@@ -231,6 +263,7 @@ function decide(
   baseline: Set<string>,
   now: Date,
   baselineName: string,
+  isKnownId: (id: string) => boolean,
 ): { finding: Finding; suppressed?: undefined } | { suppressed: SuppressedFinding } {
   const { active, expired } = matchConfigIgnore(config.ignores, finding.rule, finding.file, now);
   if (active) {
@@ -247,6 +280,11 @@ function decide(
   if (expired) notes.push(`ignore [ignore.${expired.name}] expired on ${expired.expires}`);
   for (const line of lines) {
     const ig = parseInlineIgnore(line);
+    // A misspelt rule suppresses nothing; say so, as the config does, instead of failing in silence.
+    if (ig && !isKnownId(ig.rule)) {
+      notes.push(`inline tradesec-ignore names unknown rule "${ig.rule}", so it was not applied`);
+      continue;
+    }
     if (!ig || !ruleMatches(ig.rule, finding.rule)) continue;
     if (ig.reason) return { suppressed: { ...finding, kind: 'inline', reason: ig.reason } };
     notes.push('inline tradesec-ignore without a reason ("-- <reason>") was not applied');

@@ -1,6 +1,7 @@
 // File discovery: every file under the audited root that matters, without walking what does not.
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { describeFsError } from './text.js';
 
 /** A file found under the audited root. */
 export interface RepoFile {
@@ -41,21 +42,29 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
 export interface DiscoveryOptions {
   /** Returns true for a relative posix path that the configuration excludes. */
   exclude?: (relPath: string) => boolean;
+  /** Told about each directory that could not be listed (`.` for the root), with a short error. */
+  onUnreadable?: (relPath: string, error: string) => void;
+  /** Lists a directory (tests inject failures: they run as root, which can list any directory). */
+  listDir?: (dirAbs: string) => Promise<import('node:fs').Dirent[]>;
 }
 
 /** Walks `root` and returns its files, sorted by path. */
 export async function discoverFiles(root: string, options: DiscoveryOptions = {}): Promise<RepoFile[]> {
   const realRoot = await realpath(root);
   const out: RepoFile[] = [];
+  const listDir = options.listDir ?? ((dirAbs: string) => readdir(dirAbs, { withFileTypes: true }));
   const walk = async (dirAbs: string, dirRel: string): Promise<void> => {
     let entries: import('node:fs').Dirent[];
     try {
       // readdir with file types is one call per directory; opendir's iterator was about 3x slower here.
-      entries = await readdir(dirAbs, { withFileTypes: true });
-    } catch {
-      // An unreadable directory cannot be listed; the file-perms check reports modes, not this walk.
+      entries = await listDir(dirAbs);
+    } catch (err) {
+      // Its files cannot be examined: the caller turns this into a finding, so the audit does not pass in silence.
+      options.onUnreadable?.(dirRel || '.', describeFsError(err));
       return;
     }
+    // A virtualenv is told by its pyvenv.cfg, read from the listing rather than with one more lstat per directory.
+    if (dirRel && entries.some((e) => e.name === 'pyvenv.cfg' && e.isFile())) return;
     const subdirs: Array<[string, string]> = [];
     for (const entry of entries) {
       const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
@@ -74,21 +83,11 @@ export async function discoverFiles(root: string, options: DiscoveryOptions = {}
         if (st?.isFile()) out.push({ path: rel, abs, symlink: true });
       }
     }
-    await Promise.all(
-      subdirs.map(async ([abs, rel]) => {
-        if (await isVirtualenv(abs)) return;
-        await walk(abs, rel);
-      }),
-    );
+    await Promise.all(subdirs.map(([abs, rel]) => walk(abs, rel)));
   };
   await walk(realRoot === root ? root : realRoot, '');
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out;
-}
-
-async function isVirtualenv(dirAbs: string): Promise<boolean> {
-  const st = await lstat(path.join(dirAbs, 'pyvenv.cfg')).catch(() => undefined);
-  return st?.isFile() ?? false;
 }
 
 /** True when `child` is `parent` or below it (both absolute, resolved). */

@@ -1,5 +1,6 @@
 // Env files read with dotenv's rules, keeping the line of every key and the rotation record above it.
 import { parse as dotenvParse } from 'dotenv';
+import { splitEnvLines } from '../keys/env-editor.js';
 import { parseRotationRecord } from '../keys/rotation-record.js';
 
 /** One `KEY=value` assignment. */
@@ -23,7 +24,8 @@ const ASSIGNMENT = /^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(.*)$/;
 
 /** Parses env text as dotenv does, keeping lines; a key assigned twice appears twice. */
 export function parseEnvFile(text: string): EnvFile {
-  const lines = text.split(/\r?\n/);
+  // The same line breaks as dotenv and rotate-keys: \r\n, \n and a lone \r.
+  const lines = splitEnvLines(text).map((l) => l.text);
   const entries: EnvEntry[] = [];
   const invalidLines: number[] = [];
   for (let i = 0; i < lines.length; i++) {

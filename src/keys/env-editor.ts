@@ -184,11 +184,9 @@ export function inspectKeys(
 ): KeyState[] {
   const first = doc.invalidLines[0];
   if (first !== undefined) {
-    const more = doc.invalidLines.length > 1 ? ` (and ${doc.invalidLines.length - 1} more)` : '';
-    throw new EnvProblem(
-      `line ${first} is not a KEY=value assignment dotenv can read${more}; fix it first`,
-      first,
-    );
+    const more = doc.invalidLines.length > 1 ? ` (and ${doc.invalidLines.length - 1} more lines)` : '';
+    // The caller prefixes the line (`file:3: ...`), so the message does not repeat it.
+    throw new EnvProblem(`not a KEY=value assignment dotenv can read${more}; fix it first`, first);
   }
   return keys.map((key) => {
     const found = doc.assignments.filter((a) => a.key === key);
@@ -337,7 +335,7 @@ export function rotateInDocument(doc: EnvDocument, rotations: readonly Rotation[
 export function dropPreviousInDocument(doc: EnvDocument, keys: readonly string[]): EditResult {
   const first = doc.invalidLines[0];
   if (first !== undefined) {
-    throw new EnvProblem(`line ${first} is not a KEY=value assignment dotenv can read; fix it first`, first);
+    throw new EnvProblem('not a KEY=value assignment dotenv can read; fix it first', first);
   }
   const splices: Splice[] = [];
   const edits: KeyEdit[] = [];

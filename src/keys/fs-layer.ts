@@ -1,6 +1,7 @@
 // The file-system and process operations key rotation performs, behind one interface so tests can inject failures.
-import type { Stats } from 'node:fs';
+import { readFileSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import { hostname } from 'node:os';
 
 /** The operations rotation performs on an open file. */
 export interface KeyFileHandle {
@@ -30,6 +31,9 @@ export interface KeyFs {
   syncDir(dir: string): Promise<void>;
   /** Whether a process with this id exists (a lock's holder). */
   isAlive(pid: number): boolean;
+  /** When a process started (field 22 of /proc/<pid>/stat), to tell a reused pid apart; undefined when unknown. */
+  startTime(pid: number): string | undefined;
+  readonly hostname: string;
   readonly pid: number;
   readonly uid: number;
   readonly gid: number;
@@ -66,6 +70,17 @@ export const nodeKeyFs: KeyFs = {
       return (err as NodeJS.ErrnoException).code === 'EPERM';
     }
   },
+  startTime: (pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+      const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      return start && /^\d+$/.test(start) ? start : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  hostname: hostname(),
   pid: process.pid,
   uid: process.getuid?.() ?? -1,
   gid: process.getgid?.() ?? -1,

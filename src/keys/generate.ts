@@ -49,6 +49,15 @@ export function parseSecretBytes(value: string): number {
   return n;
 }
 
+/** The size `tradesec audit` requires of a key by default (`[secrets] min-bytes`, the secrets check's default). */
+export const AUDIT_MIN_SECRET_BYTES = 32;
+
+/** A warning line when `bytes` is allowed but smaller than the audit requires by default, else undefined. */
+export function shortSecretWarning(bytes: number): string | undefined {
+  if (bytes >= AUDIT_MIN_SECRET_BYTES) return undefined;
+  return `warning: --bytes ${bytes} is below the ${AUDIT_MIN_SECRET_BYTES} bytes tradesec audit requires by default ([secrets] min-bytes); it will report these keys as weak`;
+}
+
 /** Parses a `--format` value. */
 export function parseSecretFormat(value: string): SecretFormat {
   const v = value.trim().toLowerCase();

@@ -1,5 +1,5 @@
-// Key rotation in env files: validate everything first, then per file lock, back up, and replace atomically.
-import { randomBytes } from 'node:crypto';
+// Key rotation in env files: validate everything, then lock and check every file, then back up and replace each atomically.
+import { createHash, randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../audit/errors.js';
@@ -18,7 +18,8 @@ import {
 } from './env-editor.js';
 import { errorCode, fsReason, type KeyFs, nodeKeyFs } from './fs-layer.js';
 import { generateSecret } from './generate.js';
-import { acquireLock, liveLockHolder, removeLeftovers } from './lock.js';
+import { acquireLock, assertNotLocked, type FileLock, removeLeftovers } from './lock.js';
+import { GRACE_PERIOD_DAYS, parseRotationRecord } from './rotation-record.js';
 
 /** The default env file, relative to the working directory. */
 export const DEFAULT_ENV_FILE = '.env.production';
@@ -45,6 +46,10 @@ export interface RotateKeysOptions {
   now?: () => Date;
   /** Makes each new value (default: 32 random bytes, base64url). */
   newSecret?: () => string;
+  /** The plan the user confirmed (from planKeyRotation): a file whose content has changed since is refused. */
+  expected?: readonly FileReport[];
+  /** With drop-previous: drop `<KEY>_PREVIOUS` even within the grace period. */
+  force?: boolean;
   /** Test-only: sleep this long between the steps of a rotation, to widen the windows a crash test aims at. */
   pauseMs?: number;
 }
@@ -82,6 +87,8 @@ export interface FileReport {
   leftoversRemoved?: string[];
   /** Set when a stale lock of a dead process was taken over. */
   staleLockFrom?: number;
+  /** sha256 (hex) of the file as it was read; `expected` compares it with the file under the lock. Not printed. */
+  digest?: string;
 }
 
 /** A failure while writing, after validation passed: one line, with which files were already done. */
@@ -149,6 +156,7 @@ async function resolveTarget(fs: KeyFs, opts: RotateKeysOptions, given: string):
     }
   }
   if (!st.isFile()) throw new UsageError(`${display} is not a regular file`);
+  assertSingleLink(st, display);
   await assertWritable(fs, target, display);
   if (fs.uid !== 0 && st.uid !== fs.uid) {
     throw new UsageError(
@@ -176,6 +184,7 @@ async function load(fs: KeyFs, opts: RotateKeysOptions, given: string): Promise<
   }
   if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev)
     throw new UsageError(`${display} changed while it was read; try again`);
+  assertSingleLink(fst, display);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -183,6 +192,15 @@ async function load(fs: KeyFs, opts: RotateKeysOptions, given: string): Promise<
     throw new UsageError(`${display} is not UTF-8 text; refusing to edit it`);
   }
   return { given, display, target, stat: fst, bytes, text };
+}
+
+/** The new file replaces one name only: another hard link would keep the old keys, so refuse. */
+function assertSingleLink(st: Stats, display: string): void {
+  if (st.nlink > 1) {
+    throw new UsageError(
+      `${display} has ${st.nlink} hard links; replacing it would leave the old keys under the other names (make it a single file first)`,
+    );
+  }
 }
 
 async function assertWritable(fs: KeyFs, target: string, display: string): Promise<void> {
@@ -242,6 +260,7 @@ function editFile(
   const now = (opts.now ?? (() => new Date()))();
   try {
     if (opts.action === 'drop-previous') {
+      checkGracePeriod(doc, opts, loaded.display);
       const result = dropPreviousInDocument(doc, opts.keys);
       verifyEdit(loaded.text, result.text, {
         set: {},
@@ -326,17 +345,11 @@ async function plan(opts: RotateKeysOptions, thorough: boolean, parse: Parser): 
   const loadedFiles = await loadAll(fs, opts);
   const reports: FileReport[] = [];
   for (const loaded of loadedFiles) {
-    const holder = await liveLockHolder(fs, loaded.target).catch(() => undefined);
-    if (holder !== undefined) {
-      throw new UsageError(
-        holder === 'unknown'
-          ? `${loaded.display} is locked by a lock file tradesec did not write; remove it if no rotation is running`
-          : `${loaded.display} is being rotated by another tradesec process (pid ${holder}); try again when it has finished`,
-      );
-    }
+    await assertNotLocked(fs, loaded.target, loaded.display);
     const base = {
       file: loaded.display,
       path: loaded.target,
+      digest: digestOf(loaded.bytes),
       modeBefore: loaded.stat.mode & 0o7777,
       modeAfter: newFileMode(loaded.stat.mode),
     };
@@ -346,8 +359,34 @@ async function plan(opts: RotateKeysOptions, thorough: boolean, parse: Parser): 
     } else {
       reports.push({ ...base, keys: [], changed: checkFile(parse, loaded, opts) });
     }
+    // Refused now, so a dry run and the confirmation prompt already say so (checked again under the lock).
+    if (reports.at(-1)?.changed) await checkBackupDir(fs, loaded);
   }
   return reports;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Refuses to drop `<KEY>_PREVIOUS` while the rotation record above the key is younger than the grace
+ * period, unless forced: clients may still use the old key. A key without a record is not refused.
+ */
+function checkGracePeriod(doc: EnvDocument, opts: RotateKeysOptions, display: string): void {
+  if (opts.force) return;
+  const now = (opts.now ?? (() => new Date()))().getTime();
+  for (const key of opts.keys) {
+    if (!doc.assignments.some((a) => a.key === `${key}${PREVIOUS_SUFFIX}`)) continue;
+    const assignment = doc.assignments.find((a) => a.key === key);
+    if (!assignment || assignment.first === 0) continue;
+    const rotated = parseRotationRecord(doc.lines[assignment.first - 1]?.text ?? '');
+    if (!rotated) continue;
+    const ends = rotated.getTime() + GRACE_PERIOD_DAYS * DAY_MS;
+    if (ends <= now) continue;
+    const left = Math.ceil((ends - now) / DAY_MS);
+    throw new UsageError(
+      `${display}:${assignment.first + 1}: ${key} was rotated on ${rotated.toISOString().slice(0, 10)}; its ${GRACE_PERIOD_DAYS}-day grace period has ${left} day${left === 1 ? '' : 's'} left (pass --force to drop ${key}${PREVIOUS_SUFFIX} now)`,
+    );
+  }
 }
 
 /** The checks that refuse bad input, without making the edit; returns whether the file would change. */
@@ -356,6 +395,7 @@ function checkFile(parse: Parser, loaded: Loaded, opts: RotateKeysOptions): bool
   try {
     if (opts.action === 'drop-previous') {
       if (doc.invalidLines[0] !== undefined) inspectKeys(doc, []);
+      checkGracePeriod(doc, opts, loaded.display);
       const previous = new Set(opts.keys.map((k) => `${k}${PREVIOUS_SUFFIX}`));
       return doc.assignments.some((a) => previous.has(a.key));
     }
@@ -368,15 +408,18 @@ function checkFile(parse: Parser, loaded: Loaded, opts: RotateKeysOptions): bool
 
 /**
  * Rotates (or drops the previous values of) the keys in every file: all files are validated first, so
- * bad input changes nothing; then each file is locked, re-read, backed up and replaced atomically.
- * `onFile` is called after each file is done.
+ * bad input changes nothing; then every file is locked, re-read, compared with what was validated, and
+ * its new text and backup directory checked, before any file is changed; then each is backed up and
+ * replaced atomically. `onFile` is called after each file is done.
  */
 export async function rotateKeys(
   opts: RotateKeysOptions,
   onFile?: (report: FileReport) => void,
 ): Promise<FileReport[]> {
   const parse = parser();
-  await plan(opts, false, parse);
+  const planned = await plan(opts, false, parse);
+  // What the caller validated (and the user confirmed) is what gets rotated, or nothing is.
+  const expected = new Map((opts.expected ?? planned).map((r) => [r.path, r.digest]));
   const fs = opts.fs ?? nodeKeyFs;
   const pause = async (): Promise<void> => {
     if (opts.pauseMs && opts.pauseMs > 0) await new Promise((r) => setTimeout(r, opts.pauseMs));
@@ -393,23 +436,58 @@ export async function rotateKeys(
     shared.set(id, fresh);
     return fresh;
   };
-  const done: FileReport[] = [];
-  for (const given of dedupe(opts.files, opts.cwd)) {
-    const display = displayPath(opts.cwd, path.resolve(opts.cwd, given));
-    let report: FileReport | undefined;
-    try {
-      report = await rotateOne(fs, opts, parse, given, valueFor, pause);
-    } catch (err) {
-      if (err instanceof UsageError) throw new RotationError(err.message, done, ExitCode.usage);
-      const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
-      throw new RotationError(`${display}: ${message}`, done, ExitCode.internal);
+  const files = dedupe(opts.files, opts.cwd);
+  const several = files.length > 1;
+  const prepared: Prepared[] = [];
+  try {
+    for (const given of files) {
+      try {
+        const p = await prepareOne(fs, opts, parse, given, expected, prepared, valueFor, pause);
+        if (p) prepared.push(p);
+      } catch (err) {
+        const r = failure(err, displayPath(opts.cwd, path.resolve(opts.cwd, given)), []);
+        if (several) r.message += ' (no file was changed)';
+        throw r;
+      }
     }
-    if (report && !done.some((d) => d.path === report?.path)) {
-      done.push(report);
-      onFile?.(report);
+    const done: FileReport[] = [];
+    for (const p of prepared) {
+      try {
+        if (p.report.changed) {
+          p.report.backup = await writeBackup(fs, p.loaded, opts.now?.() ?? new Date());
+          await pause();
+          await replaceFile(fs, p.loaded, p.edit.result.text, pause);
+        }
+      } catch (err) {
+        const r = failure(err, p.report.file, done);
+        if (several) r.message += progress(opts, prepared, done);
+        throw r;
+      }
+      done.push(p.report);
+      onFile?.(p.report);
     }
+    return done;
+  } finally {
+    for (const p of prepared) await p.lock.release();
   }
-  return done;
+}
+
+/** Which files were already changed and which not, for a failure part way through several. */
+function progress(
+  opts: RotateKeysOptions,
+  prepared: readonly Prepared[],
+  done: readonly FileReport[],
+): string {
+  const changed = done.filter((d) => d.changed).map((d) => d.file);
+  const rest = prepared.filter((p) => !done.includes(p.report) && p.report.changed).map((p) => p.report.file);
+  const verb = opts.action === 'drop-previous' ? 'changed' : 'rotated';
+  return `. Already ${verb}: ${changed.join(', ') || 'none'}; not ${verb}: ${rest.join(', ')}`;
+}
+
+function failure(err: unknown, display: string, done: FileReport[]): RotationError {
+  if (err instanceof UsageError) return new RotationError(err.message, done, ExitCode.usage);
+  const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+  return new RotationError(`${display}: ${message}`, done, ExitCode.internal);
 }
 
 function dedupe(files: readonly string[], cwd: string): string[] {
@@ -422,15 +500,31 @@ function dedupe(files: readonly string[], cwd: string): string[] {
   });
 }
 
-async function rotateOne(
+/** A file ready to be changed: locked, re-read, its edit made in memory and verified. */
+interface Prepared {
+  loaded: Loaded;
+  lock: FileLock;
+  edit: Edit;
+  report: FileReport;
+}
+
+function digestOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Locks one file and checks everything that could refuse it; undefined when it is a file already prepared. */
+async function prepareOne(
   fs: KeyFs,
   opts: RotateKeysOptions,
   parse: Parser,
   given: string,
+  expected: ReadonlyMap<string, string | undefined>,
+  prepared: readonly Prepared[],
   valueFor: (key: string, oldValue: string) => string,
   pause: () => Promise<void>,
-): Promise<FileReport> {
+): Promise<Prepared | undefined> {
   const first = await resolveTarget(fs, opts, given);
+  if (prepared.some((p) => p.loaded.target === first.target)) return undefined;
   const lock = await acquireLock(fs, first.target, first.display);
   try {
     await pause();
@@ -439,27 +533,26 @@ async function rotateOne(
     const loaded = await load(fs, opts, given);
     if (loaded.target !== first.target)
       throw new UsageError(`${first.display} changed while it was being locked; try again`);
-    const { result, reports } = editFile(parse, loaded, opts, valueFor, false);
+    const want = expected.get(loaded.target);
+    if (want !== undefined && want !== digestOf(loaded.bytes))
+      throw new UsageError(`${loaded.display} changed since it was read; run again (the file is unchanged)`);
+    const edit = editFile(parse, loaded, opts, valueFor, false);
     const report: FileReport = {
       file: loaded.display,
       path: loaded.target,
-      keys: reports,
-      changed: result.text !== loaded.text,
+      keys: edit.reports,
+      changed: edit.result.text !== loaded.text,
       modeBefore: loaded.stat.mode & 0o7777,
       modeAfter: newFileMode(loaded.stat.mode),
       ...(leftovers.length > 0 ? { leftoversRemoved: leftovers } : {}),
       ...(lock.tookOverFrom ? { staleLockFrom: lock.tookOverFrom } : {}),
     };
-    if (!report.changed) {
-      report.modeAfter = report.modeBefore;
-      return report;
-    }
-    report.backup = await writeBackup(fs, loaded, opts.now?.() ?? new Date());
-    await pause();
-    await replaceFile(fs, loaded, result.text, pause);
-    return report;
-  } finally {
+    if (report.changed) await checkBackupDir(fs, loaded);
+    else report.modeAfter = report.modeBefore;
+    return { loaded, lock, edit, report };
+  } catch (err) {
     await lock.release();
+    throw err;
   }
 }
 
@@ -502,6 +595,47 @@ async function createSecretFile(
   await h.close();
 }
 
+/**
+ * Refuses a backup directory that others could reach or that is not a plain directory of the file's
+ * owner: the backups hold the old keys. An absent directory is fine (it is created 0700).
+ */
+async function checkBackupDir(fs: KeyFs, loaded: Loaded): Promise<void> {
+  const dir = path.join(path.dirname(loaded.target), BACKUP_DIR);
+  const shown = displayOf(loaded, BACKUP_DIR);
+  let st: Stats;
+  try {
+    st = await fs.lstat(dir);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return;
+    throw new UsageError(
+      `${shown}: cannot check the backup directory (${fsReason(err)}); the file is unchanged`,
+    );
+  }
+  if (st.isSymbolicLink())
+    throw new UsageError(
+      `${shown} is a symbolic link; refusing to write backups through it (the file is unchanged)`,
+    );
+  if (!st.isDirectory())
+    throw new UsageError(`${shown} is not a directory; refusing to write a backup there`);
+  // As root, the directory belongs to the file's owner (tradesec creates it so), or to root.
+  const owners = fs.uid === 0 ? [loaded.stat.uid, 0] : [fs.uid];
+  if (!owners.includes(st.uid)) {
+    throw new UsageError(
+      `${shown} is owned by uid ${st.uid}; refusing to put backups of keys in it (the file is unchanged)`,
+    );
+  }
+  if ((st.mode & 0o077) !== 0) {
+    throw new UsageError(
+      `${shown} has mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, so other users can reach the backups of keys; run chmod 700 ${shown} (the file is unchanged)`,
+    );
+  }
+  try {
+    await fs.access(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw new UsageError(`${shown} is not writable (${fsReason(err)}); the file is unchanged`);
+  }
+}
+
 async function writeBackup(fs: KeyFs, loaded: Loaded, now: Date): Promise<string> {
   const parent = path.dirname(loaded.target);
   const dir = path.join(parent, BACKUP_DIR);
@@ -513,15 +647,12 @@ async function writeBackup(fs: KeyFs, loaded: Loaded, now: Date): Promise<string
     if (errorCode(err) !== 'EEXIST')
       throw new Error(`could not create the backup directory (${fsReason(err)}); the file is unchanged`);
   }
-  const st = await fs.lstat(dir);
-  if (!st.isDirectory())
-    throw new UsageError(
-      `${displayOf(loaded, BACKUP_DIR)} is not a directory; refusing to write a backup there`,
-    );
   if (created) {
     if (fs.uid === 0) await fs.chown(dir, loaded.stat.uid, loaded.stat.gid).catch(() => undefined);
     await fs.syncDir(parent);
   }
+  // Again: the directory may have appeared (or been swapped) since it was checked under the lock.
+  await checkBackupDir(fs, loaded);
   const base = `${path.basename(loaded.target)}.${stamp(now)}`;
   for (let n = 0; n < 100; n++) {
     const file = path.join(dir, n === 0 ? `${base}.bak` : `${base}-${n}.bak`);

@@ -1,5 +1,8 @@
 // The rotation record: a comment directly above a key in its env file, so the record travels with the file.
 
+/** Days `<KEY>_PREVIOUS` stays after a rotation before `--drop-previous` removes it without `--force` (the secrets check's grace-days default). */
+export const GRACE_PERIOD_DAYS = 7;
+
 /** Prefix of the comment that records when the key below it was last rotated. */
 export const ROTATION_MARK = '# tradesec: rotated';
 

@@ -1,4 +1,5 @@
 // GitHub Actions workflow commands: one annotation per finding, then a summary notice.
+import { atLeast } from '../audit/severity.js';
 import type { Finding, Severity } from '../audit/types.js';
 import { allFindings, describeFindings, isHostPath, locationOf, printable, verdictOf } from './common.js';
 import type { Reporter } from './types.js';
@@ -13,9 +14,13 @@ export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-/** The annotation command of a severity. */
-export function annotationLevel(s: Severity): 'error' | 'warning' | 'notice' {
-  return s === 'critical' || s === 'high' ? 'error' : s === 'medium' ? 'warning' : 'notice';
+/**
+ * The annotation command of a severity: `error` exactly for findings that fail the audit at `failOn`,
+ * so the annotations agree with the exit code; below it, `warning` for medium and above, else `notice`.
+ */
+export function annotationLevel(s: Severity, failOn: Severity = 'medium'): 'error' | 'warning' | 'notice' {
+  if (atLeast(s, failOn)) return 'error';
+  return atLeast(s, 'medium') ? 'warning' : 'notice';
 }
 
 // Control characters other than line breaks (which escapeData encodes) become visible text.
@@ -34,19 +39,19 @@ function command(name: string, props: Record<string, string | number | undefined
   return `::${name}${list ? ` ${list}` : ''}::${escapeData(clean(message))}`;
 }
 
-function annotation(f: Finding): string {
+function annotation(f: Finding, failOn: Severity): string {
   // A host path is not in the workspace: GitHub cannot place it, so it goes into the message instead.
   const onHost = f.file !== undefined && isHostPath(f.file);
   const prefix = onHost ? `${locationOf(f)}: ` : '';
   const props = onHost
     ? { title: f.rule }
     : { file: f.file, line: f.file === undefined ? undefined : f.line, title: f.rule };
-  return command(annotationLevel(f.severity), props, `${prefix}${f.message}\nFix: ${f.remediation}`);
+  return command(annotationLevel(f.severity, failOn), props, `${prefix}${f.message}\nFix: ${f.remediation}`);
 }
 
 /** Renders the result as GitHub Actions annotations. */
 export const githubReporter: Reporter = (result, context) => {
-  const lines = allFindings(result).map(annotation);
+  const lines = allFindings(result).map((f) => annotation(f, context.failOn));
   for (const c of result.checks) {
     if (c.status === 'error') {
       lines.push(

@@ -1,5 +1,6 @@
 // The JUnit XML report: one testcase per check, so passing checks show in CI test views too.
-import type { CheckResult, Finding, SuppressedFinding } from '../audit/types.js';
+import { atLeast } from '../audit/severity.js';
+import type { CheckResult, Finding, Severity, SuppressedFinding } from '../audit/types.js';
 import { locationOf, plural } from './common.js';
 import type { Reporter } from './types.js';
 
@@ -50,7 +51,12 @@ function suppressedText(s: SuppressedFinding): string {
   return `[suppressed: ${s.kind}] ${s.rule}${where ? ` ${where}` : ''}: ${s.reason}${s.expires ? ` (expires ${s.expires})` : ''}`;
 }
 
-function testcase(check: CheckResult): string[] {
+/** The findings that fail the audit at `failOn`: they, and only they, make a testcase fail. */
+function blocking(check: CheckResult, failOn: Severity): Finding[] {
+  return check.findings.filter((f) => atLeast(f.severity, failOn));
+}
+
+function testcase(check: CheckResult, failOn: Severity): string[] {
   const open = `    <testcase${attrs({
     classname: `tradesec.${check.id}`,
     name: `${check.point}. ${check.title}`,
@@ -58,26 +64,27 @@ function testcase(check: CheckResult): string[] {
   })}`;
   const body: string[] = [];
   const out: string[] = [];
-  if (check.status === 'fail') {
-    const rules = [...new Set(check.findings.map((f) => f.rule))];
-    const first = check.findings[0];
-    const message =
-      check.findings.length === 1 && first
-        ? first.message
-        : `${plural(check.findings.length, 'finding')}: ${first?.message ?? ''}`;
-    body.push(
-      `      <failure${attrs({ type: rules.join(' '), message })}>${xmlText(check.findings.map(findingText).join('\n\n'))}</failure>`,
-    );
-  } else if (check.status === 'skip') {
-    body.push(`      <skipped${attrs({ message: check.skipReason ?? 'skipped' })}/>`);
-  } else if (check.status === 'error') {
+  const failing = blocking(check, failOn);
+  if (check.status === 'error') {
     const message = check.error ?? 'unknown error';
     body.push(
       `      <error${attrs({ type: 'error', message })}>${xmlText(`check ${check.id} could not run: ${message}`)}</error>`,
     );
-  } else if (check.status === 'warn') {
-    out.push(...check.findings.map(findingText));
+  } else if (check.status === 'skip') {
+    body.push(`      <skipped${attrs({ message: check.skipReason ?? 'skipped' })}/>`);
+  } else if (failing.length > 0) {
+    const rules = [...new Set(failing.map((f) => f.rule))];
+    const first = failing[0];
+    const message =
+      failing.length === 1 && first
+        ? first.message
+        : `${plural(failing.length, 'finding')}: ${first?.message ?? ''}`;
+    body.push(
+      `      <failure${attrs({ type: rules.join(' '), message })}>${xmlText(failing.map(findingText).join('\n\n'))}</failure>`,
+    );
   }
+  // Findings below the threshold do not fail the audit, so they do not fail the testcase either.
+  out.push(...check.findings.filter((f) => !failing.includes(f)).map(findingText));
   out.push(...check.suppressed.map(suppressedText));
   if (out.length > 0) body.push(`      <system-out>${xmlText(out.join('\n'))}</system-out>`);
   return body.length === 0 ? [`${open}/>`] : [`${open}>`, ...body, '    </testcase>'];
@@ -87,7 +94,9 @@ function testcase(check: CheckResult): string[] {
 export const junitReporter: Reporter = (result, context) => {
   const counts = {
     tests: result.checks.length,
-    failures: result.checks.filter((c) => c.status === 'fail').length,
+    failures: result.checks.filter(
+      (c) => c.status !== 'error' && c.status !== 'skip' && blocking(c, context.failOn).length > 0,
+    ).length,
     errors: result.checks.filter((c) => c.status === 'error').length,
     skipped: result.checks.filter((c) => c.status === 'skip').length,
     time: seconds(result.checks.reduce((ms, c) => ms + c.durationMs, 0)),
@@ -102,7 +111,7 @@ export const junitReporter: Reporter = (result, context) => {
     `      <property${attrs({ name: 'targets', value: result.targets.join(',') })}/>`,
     `      <property${attrs({ name: 'fail-on', value: context.failOn })}/>`,
     '    </properties>',
-    ...result.checks.flatMap(testcase),
+    ...result.checks.flatMap((c) => testcase(c, context.failOn)),
     '  </testsuite>',
     '</testsuites>',
   ];

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { baselineOf } from '../../src/audit/baseline.js';
 import { defineCheck, skip } from '../../src/audit/check.js';
@@ -110,6 +111,35 @@ describe('engine', () => {
     expect(skipped.checks[0]).toMatchObject({ status: 'skip', skipReason: 'not-applicable: no app.conf' });
   });
 
+  it('reports a directory that could not be listed to each check that looked at the files', async () => {
+    const globbing = defineCheck({
+      meta: { id: 'globbing', point: 4, title: 'Env files', description: 'Globs.', targets: ['repo'], rules },
+      async run(ctx) {
+        const files = await ctx.glob('*.env');
+        return files.length ? [] : skip('not-applicable', 'no env file');
+      },
+    });
+    const denied = Object.assign(new Error('denied'), { code: 'EACCES' });
+    const listDir = async (abs: string) => {
+      if (abs.endsWith('/secrets')) throw denied;
+      return readdir(abs, { withFileTypes: true });
+    };
+    const r = await audit({ 'app.conf': 'fine\n', 'secrets/prod.env': 'A=1\n' }, '', {
+      checks: [lineCheck, globbing],
+      listDir,
+    });
+    // lineCheck reads one file by name and never looks at the tree: the directory is not its business.
+    expect(r.checks[0]?.status).toBe('pass');
+    // Finding nothing to examine is not a skip when a directory could not be listed.
+    expect(r.checks[1]).toMatchObject({ status: 'fail' });
+    expect(r.checks[1]?.findings.map((f) => `${f.rule} ${f.file}`)).toEqual([
+      'globbing/unreadable-file secrets',
+    ]);
+    expect(r.checks[1]?.findings[0]?.message).toContain(
+      'directory secrets could not be listed (permission denied)',
+    );
+  });
+
   it('masks secret values in messages', async () => {
     const r = await audit({}, '', { checks: [leaky] });
     expect(JSON.stringify(r)).not.toContain('hunter2-secret');
@@ -200,6 +230,21 @@ describe('engine', () => {
       'leaky',
     ]);
     expect(() => selectChecks([lineCheck], ['nope'], [])).toThrow(UsageError);
+    expect(() => selectChecks([lineCheck, leaky], ['lines'], ['lines'])).toThrow(/no checks selected/);
+  });
+
+  it('notes an inline ignore naming an unknown rule instead of dropping it in silence', async () => {
+    const r = await audit({ 'app.conf': 'BAD # tradesec-ignore lines/nope -- typo\n' }, '', {
+      checks: [lineCheck],
+    });
+    expect(r.checks[0]?.status).toBe('fail');
+    expect(r.checks[0]?.findings[0]?.message).toContain(
+      'inline tradesec-ignore names unknown rule "lines/nope", so it was not applied',
+    );
+    const known = await audit({ 'app.conf': 'BAD # tradesec-ignore leaky/bad -- another check\n' }, '', {
+      checks: [lineCheck, leaky],
+    });
+    expect(known.checks[0]?.findings[0]?.message).toBe('bad line');
   });
 
   it('rejects config naming unknown checks, rules or settings', () => {

@@ -36,6 +36,25 @@ describe('plugins', () => {
     expect(checks.some((c) => c.meta.id === 'custom-banner')).toBe(true);
   });
 
+  it('refuses a plugin whose point is a built-in one or already taken', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      'one.mjs': PLUGIN.replace('point: 13', 'point: 1'),
+      'a.mjs': PLUGIN,
+      'b.mjs': PLUGIN.replace('custom-banner', 'other-banner'),
+    });
+    const load = (m: string) =>
+      loadCatalogue(parseConfig(`[plugins]\nmodules = ${m}\n`, 'x'), {
+        baseDir: dir,
+        allowPlugins: false,
+        isRoot: false,
+      });
+    await expect(load('one.mjs')).rejects.toThrow(
+      /plugin one.mjs: check custom-banner claims point 1, which is a built-in check's \(plugins use points above 12\)/,
+    );
+    await expect(load('a.mjs, b.mjs')).rejects.toThrow(/claims point 13, which custom-banner already has/);
+  });
+
   it('reports a missing or invalid plugin as a usage error', async () => {
     const dir = await tempDir();
     await writeFiles(dir, { 'bad.mjs': 'export default { meta: { id: "Bad Id" } };\n' });

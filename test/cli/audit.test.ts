@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,30 @@ async function run(args: string[], cwd?: string) {
 }
 
 describe('tradesec audit: exit codes and errors', () => {
+  it('exits 2 when --only and --skip leave no check', async () => {
+    const dir = await tempDir();
+    const r = await run(['audit', dir, '--only', 'secrets', '--skip', 'secrets']);
+    expect(r).toMatchObject({ code: 2, out: '' });
+    expect(r.err).toMatch(/^tradesec: no checks selected/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'names an unreadable directory (run as nobody), not the .tradesecrc inside it',
+    async () => {
+      const parent = await tempDir();
+      await chmod(parent, 0o711);
+      const locked = path.join(parent, 'locked');
+      await mkdir(locked, { mode: 0o700 });
+      const r = await execa(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'audit', locked],
+        { reject: false, env: { NO_COLOR: '1', CI: 'true' } },
+      );
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toBe(`tradesec: ${locked}: cannot read the directory (permission denied)`);
+    },
+  );
+
   it('exits 2 with one line for a directory that does not exist', async () => {
     const r = await run(['audit', '/no/such/dir']);
     expect(r).toEqual({ code: 2, out: '', err: 'tradesec: /no/such/dir: no such file or directory\n' });
@@ -77,6 +101,8 @@ describe('tradesec audit: exit codes and errors', () => {
       ['--only', 'nope'],
       ['--dry-run'],
       ['--root', '/'],
+      ['--nginx-version', 'latest'],
+      ['--nginx-version', '1.x'],
       ['--unknown-flag'],
     ]) {
       const r = await run(['audit', dir, '--allow-plugins', ...args]);
@@ -84,6 +110,20 @@ describe('tradesec audit: exit codes and errors', () => {
       expect(r.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.err).toMatch(/^tradesec: /);
     }
+  });
+
+  it('--nginx-version overrides the [https] nginx-version setting', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      '.tradesecrc': 'only = https\n[https]\nnginx-version = 1.22.1\n',
+      'conf.d/app.conf':
+        'server_tokens off;\nserver {\n  listen 443 ssl;\n  http2 on;\n  ssl_certificate a.pem;\n  ssl_certificate_key a.key;\n  ssl_protocols TLSv1.2 TLSv1.3;\n  add_header Strict-Transport-Security "max-age=63072000" always;\n}\n',
+    });
+    const configured = await run(['audit', dir, '--format', 'json']);
+    expect(configured.out).toContain('needs nginx 1.25.1 or later');
+    const flagged = await run(['audit', dir, '--format', 'json', '--nginx-version', '1.25.1']);
+    expect(flagged.out).not.toContain('needs nginx 1.25.1 or later');
+    expect(flagged.code).toBe(0);
   });
 
   it('exits 1 on findings at or above --fail-on, 0 below', async () => {

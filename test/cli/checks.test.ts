@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { builtinChecks } from '../../checks/index.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
+import { tempDir, writeFiles } from '../helpers/temp.js';
 
-async function run(args: string[]) {
-  const io = memoryIo();
+async function run(args: string[], cwd?: string) {
+  const io = memoryIo(cwd ? { cwd } : {});
   const code = await main(args, io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -50,5 +51,32 @@ describe('tradesec checks', () => {
       });
     }
     expect((await run(['checks', 'explain'])).code).toBe(2);
+    expect(await run(['checks', 'bogus'])).toEqual({
+      code: 2,
+      out: '',
+      err: "tradesec: unknown subcommand 'bogus' (use list or explain)\n",
+    });
+  });
+
+  it("explains and lists the plugins the directory's .tradesecrc names, by the audit's rules", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      '.tradesecrc': '[plugins]\nmodules = ./banner.mjs\n',
+      'banner.mjs': `export default {
+  meta: { id: 'custom-banner', point: 13, title: 'Banner is set', description: 'Looks for BANNER.',
+    targets: ['repo'], rules: { missing: { title: 'Banner present', severity: 'low', description: 'd', remediation: 'r' } } },
+  async run() { return []; },
+};
+`,
+    });
+    const explained = await run(['checks', 'explain', 'custom-banner', '--allow-plugins'], dir);
+    expect(explained.code, explained.err).toBe(0);
+    expect(explained.out).toContain('13. custom-banner: Banner is set');
+    expect((await run(['checks', 'list', '--allow-plugins'], dir)).out).toContain('custom-banner/missing');
+    if (process.getuid?.() === 0) {
+      const refused = await run(['checks', 'explain', 'custom-banner'], dir);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/refusing to load plugins \(\.\/banner\.mjs\) as root/);
+    }
   });
 });

@@ -1,5 +1,5 @@
-// Crash safety for real: `tradesec rotate-keys` is SIGKILLed at random moments, hundreds of times, and the
-// env file must always hold the complete old or the complete new keys, with a backup whenever it changed.
+// Crash safety for real: `tradesec rotate-keys` (and `--drop-previous`) is SIGKILLed at random moments, hundreds
+// of times, and the env file must always hold the complete old or the complete new set, with a backup whenever it changed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, watch } from 'node:fs';
 import { cp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
@@ -39,20 +39,24 @@ type KillAt = { after: 'lock' | 'new-file'; ms: number } | { fromStartMs: number
 
 const NEW_FILE = /^\.env\.production\.tradesec-\d+-[0-9a-f]+\.tmp$/;
 
+/** What a run does: rotate the keys, or drop their `_PREVIOUS` values (with --force: no grace period here). */
+type Mode = 'rotate' | 'drop';
+
 /** Runs one rotation under umask 000 and SIGKILLs it at `when`. */
-function runAndKill(bin: string, dir: string, when: KillAt): Promise<Run> {
+function runAndKill(bin: string, dir: string, when: KillAt, mode: Mode = 'rotate'): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'sh',
       [
         '-c',
+        // The executable itself (its shebang is `node --`): `node bin --env-file` would be read by Node 20.
         'umask 000 && exec "$0" "$@"',
-        process.execPath,
         bin,
         'rotate-keys',
         '--yes',
         '--env-file',
         '.env.production',
+        ...(mode === 'drop' ? ['--drop-previous', '--force'] : []),
       ],
       {
         cwd: dir,
@@ -107,10 +111,16 @@ async function privateCopy(): Promise<string> {
   }
 }
 
-type Outcome = 'unchanged' | 'unchanged-after-backup' | 'rotated';
+type Outcome = 'unchanged' | 'unchanged-after-backup' | 'rotated' | 'dropped';
 
 /** Checks the directory after a run that started from `before`; returns what happened. */
-async function check(dir: string, before: Buffer, backupsBefore: number, output: string): Promise<Outcome> {
+async function check(
+  dir: string,
+  before: Buffer,
+  backupsBefore: number,
+  output: string,
+  mode: Mode,
+): Promise<Outcome> {
   const file = path.join(dir, '.env.production');
   const after = await readFile(file);
   const backupDir = path.join(dir, '.tradesec-backups');
@@ -127,6 +137,17 @@ async function check(dir: string, before: Buffer, backupsBefore: number, output:
   for (const v of [...KEYS.map((k) => old[k]), ...KEYS.map((k) => now[k])])
     if (v) expect(output).not.toContain(v);
   if (after.equals(before)) return backups.length > backupsBefore ? 'unchanged-after-backup' : 'unchanged';
+  const contents = await Promise.all(backups.map((b) => readFile(path.join(backupDir, b))));
+  // Changed: a backup of exactly what was there before.
+  expect(contents.some((c) => c.equals(before))).toBe(true);
+
+  if (mode === 'drop') {
+    // The complete old set without any _PREVIOUS, everything else as it was.
+    const expected: Record<string, string> = { ...old };
+    for (const k of KEYS) delete expected[`${k}_PREVIOUS`];
+    expect(now).toEqual(expected);
+    return 'dropped';
+  }
 
   // Changed: the complete new set, the complete old set as _PREVIOUS, everything else as it was.
   const expected: Record<string, string> = { ...old };
@@ -137,9 +158,6 @@ async function check(dir: string, before: Buffer, backupsBefore: number, output:
     expected[`${k}_PREVIOUS`] = old[k] ?? '';
   }
   expect(now).toEqual(expected);
-  // ... and a backup of exactly what was there before.
-  const contents = await Promise.all(backups.map((b) => readFile(path.join(backupDir, b))));
-  expect(contents.some((c) => c.equals(before))).toBe(true);
   return 'rotated';
 }
 
@@ -152,7 +170,14 @@ describe('rotate-keys under SIGKILL', () => {
       'dist/ is built by the test global setup',
     ).toBe(true);
     const bin = await privateCopy();
-    const outcomes: Record<Outcome, number> = { unchanged: 0, 'unchanged-after-backup': 0, rotated: 0 };
+    const outcomes: Record<Outcome, number> = {
+      unchanged: 0,
+      'unchanged-after-backup': 0,
+      rotated: 0,
+      dropped: 0,
+    };
+    /** Runs of --drop-previous that were killed before the file changed. */
+    let dropsUnchanged = 0;
     const started = Date.now();
 
     const worker = async (w: number): Promise<void> => {
@@ -171,13 +196,16 @@ describe('rotate-keys under SIGKILL', () => {
             : slot < 9
               ? { after: 'lock', ms: Math.random() * 4 * PAUSE_MS }
               : { fromStartMs: Math.random() * 400 };
-        const run = await runAndKill(bin, dir, when);
-        const outcome = await check(dir, before, backupsBefore, run.output);
+        // Every third run drops the previous values, when there are some to drop.
+        const mode: Mode = i % 3 === 2 && dotenvParse(before).SECRET_KEY_PREVIOUS ? 'drop' : 'rotate';
+        const run = await runAndKill(bin, dir, when, mode);
+        const outcome = await check(dir, before, backupsBefore, run.output, mode);
         outcomes[outcome]++;
+        if (mode === 'drop' && outcome.startsWith('unchanged')) dropsUnchanged++;
         if (run.signal === null) {
           // It finished before the kill: it must have succeeded, and then the file changed.
           expect(run.code, run.output).toBe(0);
-          expect(outcome).toBe('rotated');
+          expect(outcome).toBe(mode === 'drop' ? 'dropped' : 'rotated');
         }
       }
       // Whatever the last kill left (a stale lock, a temporary copy), a normal run recovers and cleans up.
@@ -195,6 +223,8 @@ describe('rotate-keys under SIGKILL', () => {
     expect(outcomes.rotated).toBeGreaterThan(10);
     expect(outcomes.unchanged + outcomes['unchanged-after-backup']).toBeGreaterThan(10);
     expect(outcomes['unchanged-after-backup']).toBeGreaterThan(0);
+    expect(outcomes.dropped).toBeGreaterThan(3);
+    expect(dropsUnchanged).toBeGreaterThan(3);
     console.info(`rotate-keys crash test: ${JSON.stringify(outcomes)} in ${seconds.toFixed(1)} s`);
   });
 });

@@ -1,5 +1,5 @@
 // `tradesec rotate-keys` through the real CLI entry point: output, JSON, confirmation, restart, errors.
-import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as dotenvParse } from 'dotenv';
 import { describe, expect, it, vi } from 'vitest';
@@ -8,10 +8,18 @@ import { memoryIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { tempDir } from '../helpers/temp.js';
 
-const answers = vi.hoisted(() => ({ confirm: [] as boolean[], asked: [] as string[] }));
+const answers = vi.hoisted(() => ({
+  confirm: [] as boolean[],
+  asked: [] as string[],
+  /** Runs while the prompt waits for its answer. */
+  meanwhile: undefined as (() => Promise<void>) | undefined,
+}));
 vi.mock('@inquirer/prompts', () => ({
   confirm: async ({ message }: { message: string }) => {
     answers.asked.push(message);
+    const meanwhile = answers.meanwhile;
+    answers.meanwhile = undefined;
+    await meanwhile?.();
     return answers.confirm.shift() ?? false;
   },
 }));
@@ -99,6 +107,24 @@ describe('tradesec rotate-keys', () => {
     );
   });
 
+  it('refuses a rotation confirmed after another one changed the file, keeping its _PREVIOUS', async () => {
+    const dir = await envDir();
+    const file = path.join(dir, '.env.production');
+    let between = '';
+    answers.confirm.push(true);
+    answers.meanwhile = async () => {
+      expect((await run(dir, ['rotate-keys', '--yes'])).code).toBe(0);
+      between = await readFile(file, 'utf8');
+    };
+    const r = await run(dir, ['rotate-keys'], { interactive: true });
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      'tradesec: .env.production changed since it was read; run again (the file is unchanged)\n',
+    );
+    expect(await readFile(file, 'utf8')).toBe(between);
+    expect(dotenvParse(between).SECRET_KEY_PREVIOUS).toBe(OLD_SECRET);
+  });
+
   it('prints what a dry run would change and changes nothing', async () => {
     const dir = await envDir();
     const r = await run(dir, ['rotate-keys', '--dry-run', '--restart', 'systemctl restart "trading app"']);
@@ -127,6 +153,7 @@ describe('tradesec rotate-keys', () => {
       'TOKEN',
     ]);
     expect(r.code).toBe(0);
+    expect(r.out, 'the file digest stays internal').not.toContain('digest');
     const data = JSON.parse(r.out);
     const env = dotenvParse(await readFile(path.join(dir, 'conf/app.env')));
     expect(data).toMatchObject({
@@ -167,10 +194,33 @@ describe('tradesec rotate-keys', () => {
     expect(env.API_SECRET_KEY).toBe(OLD_API);
   });
 
+  it('warns when --bytes is below what the secrets audit requires by default', async () => {
+    const dir = await envDir();
+    const r = await run(dir, ['rotate-keys', '--yes', '--bytes', '16']);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(
+      'tradesec: warning: --bytes 16 is below the 32 bytes tradesec audit requires by default ([secrets] min-bytes); it will report these keys as weak\n',
+    );
+    expect(
+      Buffer.from(
+        dotenvParse(await readFile(path.join(dir, '.env.production'))).SECRET_KEY ?? '',
+        'base64url',
+      ),
+    ).toHaveLength(16);
+  });
+
   it('drops the previous values with --drop-previous, and says when there is nothing to drop', async () => {
     const dir = await envDir();
     expect((await run(dir, ['rotate-keys', '--yes'])).code).toBe(0);
-    const drop = await run(dir, ['rotate-keys', '--yes', '--drop-previous']);
+    const early = await run(dir, ['rotate-keys', '--yes', '--drop-previous']);
+    expect(early.code).toBe(2);
+    expect(early.err).toMatch(
+      /^tradesec: \.env\.production:3: SECRET_KEY was rotated on \d{4}-\d{2}-\d{2}; its 7-day grace period has 7 days left \(pass --force to drop SECRET_KEY_PREVIOUS now\)\n$/,
+    );
+    expect(dotenvParse(await readFile(path.join(dir, '.env.production'))).SECRET_KEY_PREVIOUS).toBe(
+      OLD_SECRET,
+    );
+    const drop = await run(dir, ['rotate-keys', '--yes', '--drop-previous', '--force']);
     expect(drop.code).toBe(0);
     expect(drop.out).toContain('dropped SECRET_KEY      line 4  (SECRET_KEY_PREVIOUS removed)');
     const env = dotenvParse(await readFile(path.join(dir, '.env.production')));
@@ -199,34 +249,31 @@ describe('tradesec rotate-keys', () => {
     expect(r.out).toContain('(exit code 0)');
   });
 
-  it('exits 3 with one line when the restart command fails or is missing; the keys stay rotated', async () => {
+  it('exits 3 with one line when the restart command fails, is killed or is missing; the keys stay rotated', async () => {
     const dir = await envDir();
-    const failing = await run(dir, [
-      'rotate-keys',
-      '--yes',
-      '--restart',
-      `"${process.execPath}" -e "process.exit(4)"`,
-    ]);
+    const restartWith = (command: string) =>
+      run(dir, ['rotate-keys', '--yes', '--json', '--restart', command]);
+    const hand = 'the keys are rotated, restart the app by hand\n';
+    const failing = await restartWith(`"${process.execPath}" -e "process.exit(4)"`);
     expect(failing.code).toBe(3);
-    expect(failing.err).toMatch(
-      /^tradesec: the restart command \(.*\) exited with 4; the keys are rotated, restart the app by hand\n$/,
-    );
+    expect(failing.err).toMatch(/^tradesec: the restart command \(.*\) exited with 4; /);
+    expect(failing.err.endsWith(hand)).toBe(true);
     expect(dotenvParse(await readFile(path.join(dir, '.env.production'))).SECRET_KEY_PREVIOUS).toBe(
       OLD_SECRET,
     );
-    const missing = await run(dir, [
-      'rotate-keys',
-      '--yes',
-      '--json',
-      '--restart',
-      'no-such-command-tradesec --now',
-    ]);
+    const killed = await restartWith(`"${process.execPath}" -e "process.kill(process.pid, 'SIGTERM')"`);
+    expect(killed.code).toBe(3);
+    expect(killed.err).toMatch(/^tradesec: the restart command \(.*\) was killed by SIGTERM; /);
+    expect(killed.err.endsWith(hand)).toBe(true);
+    expect(JSON.parse(killed.out).restart).toMatchObject({ exitCode: null, signal: 'SIGTERM' });
+    const missing = await restartWith('no-such-command-tradesec --now');
     expect(missing.code).toBe(3);
     expect(missing.err).toContain('was not found (no-such-command-tradesec)');
     expect(JSON.parse(missing.out).restart).toMatchObject({
       command: ['no-such-command-tradesec', '--now'],
       exitCode: null,
     });
+    for (const r of [failing, killed, missing]) expect(oneLine(r.err)).toBe(true);
   });
 
   it('has examples in its help', async () => {
@@ -279,8 +326,32 @@ describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () =>
       'an unreadable line',
       `${ENV}not an assignment\n`,
       [],
-      'tradesec: .env.production:4: line 4 is not a KEY=value assignment dotenv can read; fix it first',
+      'tradesec: .env.production:4: not a KEY=value assignment dotenv can read; fix it first',
       async () => {},
+    ],
+    [
+      'a backup directory other users can reach (already on a dry run)',
+      ENV,
+      ['--dry-run'],
+      'tradesec: .tradesec-backups has mode 0755, so other users can reach the backups of keys; run chmod 700 .tradesec-backups (the file is unchanged)',
+      async (dir) => {
+        await mkdir(path.join(dir, '.tradesec-backups'));
+        await chmod(path.join(dir, '.tradesec-backups'), 0o755);
+      },
+    ],
+    [
+      '--force without --drop-previous',
+      ENV,
+      ['--force'],
+      'tradesec: --force only goes with --drop-previous',
+      async () => {},
+    ],
+    [
+      'a file with another hard link',
+      ENV,
+      [],
+      'tradesec: .env.production has 2 hard links; replacing it would leave the old keys under the other names (make it a single file first)',
+      async (dir) => link(path.join(dir, '.env.production'), path.join(dir, 'other-name')),
     ],
     [
       'too few bytes',
@@ -329,9 +400,9 @@ describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () =>
 
   it('refuses an unknown option (commander may add a suggestion line)', async () => {
     const dir = await envDir();
-    const r = await run(dir, ['rotate-keys', '--yes', '--force']);
+    const r = await run(dir, ['rotate-keys', '--yes', '--frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^tradesec: unknown option '--force'/);
+    expect(r.err).toMatch(/^tradesec: unknown option '--frobnicate'/);
     expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
   });
 });

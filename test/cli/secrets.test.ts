@@ -25,6 +25,7 @@ describe('tradesec secrets generate', () => {
     expect(lines).toHaveLength(3);
     for (const l of lines) expect(l).toMatch(/^[0-9a-f]{32}$/);
     expect(new Set(lines).size).toBe(3);
+    expect(r.err).toContain('tradesec: warning: --bytes 16 is below the 32 bytes');
   });
 
   it('prints JSON on request', async () => {

@@ -110,10 +110,11 @@ describe('README demo: audit of examples/insecure-service', () => {
     await cp(EXAMPLE, demo, { recursive: true });
     const results = [];
     for (const line of commands) {
-      const [node, ...args] = line.replaceAll('/tmp/demo', demo).split(' ');
-      expect(node).toBe('node');
+      const [bin, ...args] = line.replaceAll('/tmp/demo', demo).split(' ');
+      // Through the shebang, as the README says: `node bin/tradesec.js --env-file` is read by Node itself.
+      expect(bin).toBe('./bin/tradesec.js');
       results.push(
-        await execa(process.execPath, args, {
+        await execa(path.join(PROJECT, 'bin/tradesec.js'), args, {
           cwd: PROJECT,
           reject: false,
           stdin: 'ignore',

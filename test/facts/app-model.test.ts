@@ -19,6 +19,7 @@ import {
   type SyntaxNode,
   type SyntaxTree,
 } from '../../src/facts/python/parser.js';
+import { specAtLeast } from '../../src/facts/python/project.js';
 import { descendantsIn, namedChildren } from '../../src/facts/python/syntax.js';
 import { tempDir, writeFiles } from '../helpers/temp.js';
 
@@ -50,6 +51,19 @@ const plain = (v: PyValue): unknown =>
       : 'value' in v
         ? v.value
         : v.kind;
+
+describe('app model: declared versions', () => {
+  it('tells whether every version a spec installs is at least 0.97', () => {
+    const at = (spec: string) => specAtLeast(spec, [0, 97, 0]);
+    expect(
+      ['==0.92.0', '0.96.1', '<0.97', '<=0.96', '~=0.92.0', '^0.92', '~0.95', '>=0.90,<0.95'].map(at),
+    ).toEqual(Array(8).fill(false));
+    expect(['==0.97.0', '>=0.90', '>0.100', '^1.0', '>=0.99,<1'].map(at)).toEqual(Array(5).fill(true));
+    expect(['>=0.90,<0.100', '~=0.92', '<1.0', '', '==0.9*', 'latest'].map(at)).toEqual(
+      Array(6).fill(undefined),
+    );
+  });
+});
 
 describe('app model: names and values across modules', () => {
   it('resolves from-imports, relative imports, `import x.y as s` and module-level assignments', async () => {

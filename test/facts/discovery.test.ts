@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { globMatcher } from '../../src/audit/context.js';
@@ -41,6 +41,39 @@ describe('file discovery', () => {
       ['inside.env', true],
       ['real/.env.production', false],
     ]);
+  });
+
+  it('tells the caller about directories it could not list, the root included', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { 'app/main.py': '', 'locked/.env.production': 'A=1\n', 'locked/x/y.py': '' });
+    const unreadable: string[] = [];
+    const files = await discoverFiles(dir, {
+      onUnreadable: (p, error) => unreadable.push(`${p}: ${error}`),
+      listDir: async (abs) => {
+        if (abs === path.join(dir, 'locked')) throw Object.assign(new Error('x'), { code: 'EACCES' });
+        return readdir(abs, { withFileTypes: true });
+      },
+    });
+    expect(files.map((f) => f.path)).toEqual(['app/main.py']);
+    expect(unreadable).toEqual(['locked: permission denied']);
+    const root: string[] = [];
+    await discoverFiles(dir, {
+      onUnreadable: (p) => root.push(p),
+      listDir: async () => {
+        throw Object.assign(new Error('x'), { code: 'EACCES' });
+      },
+    });
+    expect(root).toEqual(['.']);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports a directory of mode 000 (not as root)', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { 'locked/.env.production': 'A=1\n' });
+    await chmod(path.join(dir, 'locked'), 0);
+    const unreadable: string[] = [];
+    await discoverFiles(dir, { onUnreadable: (p) => unreadable.push(p) });
+    await chmod(path.join(dir, 'locked'), 0o700);
+    expect(unreadable).toEqual(['locked']);
   });
 
   it('applies exclude globs', async () => {

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile variable references, not JS templates
 import { describe, expect, it } from 'vitest';
 import {
+  expandDockerVariables,
   finalStage,
   isDockerfileName,
   isRootUser,
@@ -85,10 +86,34 @@ describe('Dockerfile parser', () => {
       digest: 'sha256:abc',
     });
     expect(parseImageRef('localhost:5000/app')).toEqual({ name: 'localhost:5000/app' });
-    for (const f of ['Dockerfile', 'docker/Dockerfile.prod', 'api.Dockerfile', 'Containerfile'])
+    for (const f of [
+      'Dockerfile',
+      'docker/Dockerfile.prod',
+      'api.Dockerfile',
+      'Containerfile',
+      'a/dockerfile',
+    ])
       expect(isDockerfileName(f), f).toBe(true);
     for (const f of ['Dockerfilex', 'Dockerfile.md', 'Dockerfile.j2', 'notes/dockerfile-tips.txt']) {
       expect(isDockerfileName(f), f).toBe(false);
     }
+  });
+});
+
+describe('Dockerfile variable expansion', () => {
+  it('follows Docker for :- - :+ + and leaves build-time values unknown', () => {
+    const scope = new Map<string, string | undefined>([
+      ['SET', 'app'],
+      ['EMPTY', ''],
+      ['NOVALUE', undefined],
+    ]);
+    expect(expandDockerVariables('${NOVALUE:-root}', scope)).toBe('root');
+    expect(expandDockerVariables('${EMPTY:-root}', scope)).toBe('root');
+    expect(expandDockerVariables('${EMPTY-root}', scope)).toBe('');
+    expect(expandDockerVariables('${SET:-root}', scope)).toBe('app');
+    expect(expandDockerVariables('${SET:+x}:${NOVALUE:+y}', scope)).toBe('x:');
+    expect(expandDockerVariables('$SET:${SET}', scope)).toBe('app:app');
+    expect(expandDockerVariables('${NOVALUE}', scope)).toBeUndefined();
+    expect(expandDockerVariables('$UNDECLARED', scope)).toBeUndefined();
   });
 });

@@ -28,6 +28,16 @@ describe('env file parsing', () => {
     expect(env.invalidLines).toEqual([9]);
   });
 
+  it('splits lines at a lone CR too, as dotenv and rotate-keys do', () => {
+    const env = parseEnvFile('# tradesec: rotated 2026-11-01\rSECRET_KEY=abc\rAPI_SECRET_KEY=def\r');
+    expect(env.entries.map((e) => [e.key, e.value, e.line])).toEqual([
+      ['SECRET_KEY', 'abc', 2],
+      ['API_SECRET_KEY', 'def', 3],
+    ]);
+    expect(env.entries[0]?.rotatedAt?.toISOString()).toBe('2026-11-01T00:00:00.000Z');
+    expect(env.invalidLines).toEqual([]);
+  });
+
   it('lets the last assignment win, as dotenv does', () => {
     const env = parseEnvFile('A=1\nA=2\n');
     expect(env.entries).toHaveLength(2);

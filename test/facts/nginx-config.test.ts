@@ -53,16 +53,41 @@ describe('nginx configuration discovery', () => {
     ]);
   });
 
+  it('finds vhost files without a .conf name by their top-level server or http block', async () => {
+    const configs = await load({
+      'deploy/proxy': 'server {\n  listen 80;\n  return 301 https://$host$request_uri;\n}\n',
+      'ops/api.vhost': 'server {\n  listen 443 ssl;\n}\n',
+      'scripts/notes': 'the server { block goes here\n',
+      'app/main.py': 'server {\n',
+      Makefile: 'all:\n\techo server\n',
+    });
+    expect([...configs.files.keys()].sort()).toEqual(['deploy/proxy', 'ops/api.vhost']);
+    expect(configs.errors).toEqual([]);
+  });
+
+  it('skips Jinja and other templates, but reads an envsubst *.conf.template', async () => {
+    const configs = await load({
+      'deploy/nginx/site.conf.j2': 'server {\n  listen {{ port }};\n  {% if tls %}ssl on;{% endif %}\n}\n',
+      'deploy/nginx/site.conf.tmpl': 'server {{ listen }}\n',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an envsubst variable, not a JS template
+      'templates/default.conf.template': 'server {\n  listen ${PORT};\n}\n',
+    });
+    expect([...configs.files.keys()]).toEqual(['templates/default.conf.template']);
+    expect(configs.errors).toEqual([]);
+  });
+
   it('reports a parse error for a file that is clearly nginx, not for a foreign .conf', async () => {
     const configs = await load({
       'nginx/default.conf': 'server {\n  listen 80;\n',
       'app/gunicorn.conf': 'bind = "0.0.0.0:8000"\nworkers = 4\n',
       'other/site.conf': 'server { listen 80\n}\n}\n',
+      'deploy/upstream.conf': '# my vhost\nupstream app { server 127.0.0.1:8000 }\n',
       'nginx/LICENSE': 'Permission is hereby granted, free of charge, to any person\n',
       'nginx/htpasswd': 'admin:$apr1$abc$def\n',
       'fail2ban/nginx.conf.d/jail.conf': '[nginx-http-auth]\nenabled = true\n',
     });
     expect(configs.errors.map((e) => [e.file, e.line])).toEqual([
+      ['deploy/upstream.conf', 2],
       ['nginx/default.conf', 3],
       ['other/site.conf', 2],
     ]);

@@ -11,8 +11,12 @@ import { tempDir, writeFiles } from '../helpers/temp.js';
 import { runNginxTest, withTempPaths } from './nginx-test-run.js';
 
 const names = (ds: readonly NginxDirective[]): string[] => [...walkNginx(ds)].map((d) => d.name);
-const ownNames = (ds: readonly NginxDirective[]): string[] =>
-  ds.flatMap((d) => [`${d.name}@${d.line}`, ...ownNames(d.block ?? [])]);
+/** Each directive of a tree as `name@line arg|arg|...` (argument values as nginx reads them), depth first. */
+const ownDirectives = (ds: readonly NginxDirective[]): string[] =>
+  ds.flatMap((d) => [
+    `${d.name}@${d.line} ${d.args.map((a) => a.value).join('|')}`,
+    ...ownDirectives(d.block ?? []),
+  ]);
 
 function parseOk(text: string): NginxDirective[] {
   const r = parseNginx(text, 'x.conf');
@@ -118,6 +122,10 @@ const INVALID = [
   'events {}\nhttp { server { location / { return 200 "a"b; } } }\n',
   'events {}\nhttp { ; }\n',
   'events {}\n{ }\n',
+  'events {}\nhttp { server { location /; } }\n',
+  'events {}\nhttp {\n  server_tokens off { }\n}\n',
+  'events {}\nhttp {\n  server {\n    ssl_protocols TLSv1 TLSv1.2\n    location / {\n    }\n  }\n}\n',
+  'events {}\nhttp {\n  upstream app {\n    server 127.0.0.1:8000 { }\n  }\n}\n',
 ];
 
 describe.skipIf(!requireTool('nginx'))('nginx parser against nginx itself', () => {
@@ -151,10 +159,12 @@ describe.skipIf(!requireTool('nginx'))('nginx parser against nginx itself', () =
     await writeFiles(dir, {
       'nginx.conf':
         'events {}\nhttp {\n  client_body_temp_path tmp/body; proxy_temp_path tmp/proxy; fastcgi_temp_path tmp/fastcgi; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;\n  include conf.d/*.conf;\n  include snippets/b.conf;\n  server {\n    listen 127.0.0.1:18082;\n    include snippets/a.conf;\n  }\n}\n',
-      'conf.d/1.conf': 'gzip on;\n',
-      'conf.d/2.conf': 'include snippets/c.conf;\nserver { listen 127.0.0.1:18083; }\n',
-      'snippets/a.conf': 'location / { return 204; }\n',
-      'snippets/b.conf': 'server_tokens off;\n',
+      'conf.d/1.conf':
+        'gzip on;\nmap $http_upgrade $connection_upgrade {\n  default upgrade;\n  \'\' close;\n}\nlog_format main \'$remote_addr "$request"\'\n  " $status";\n',
+      'conf.d/2.conf':
+        'include snippets/c.conf;\nupstream app { server 127.0.0.1:8000 max_fails=3; keepalive 8; }\nserver {\n  listen 127.0.0.1:18083;\n  location ~* \\.(png|jpe?g)$ { expires 7d; }\n  location /api/ {\n    if ($request_method = "OPTIONS") { return 204; }\n    proxy_set_header X-Q "a\\"b;{c}";\n    proxy_pass http://app;\n  }\n}\n',
+      'snippets/a.conf': "location / { return 200 'it\\'s ${host}'; }\n",
+      'snippets/b.conf': 'server_tokens off; # trailing comment {\n',
       'snippets/c.conf': 'sendfile on;\n',
     });
     const r = await nginxTest(dir, 'nginx.conf', true);
@@ -181,7 +191,23 @@ describe.skipIf(!requireTool('nginx'))('nginx parser against nginx itself', () =
     for (const [i, file] of nginxOrder.entries()) {
       const text = await readFile(path.join(dir, file), 'utf8');
       expect(dumps[i]?.trim()).toBe(text.trim());
-      expect(ownNames(configs.files.get(file)?.directives ?? [])).toEqual(ownNames(parseOk(dumps[i] ?? '')));
+      expect(ownDirectives(configs.files.get(file)?.directives ?? [])).toEqual(
+        ownDirectives(parseOk(dumps[i] ?? '')),
+      );
     }
+    // nginx -T shows text, not its tokens: the tricky arguments are checked against nginx's tokenizer rules.
+    const read = (file: string) => ownDirectives(configs.files.get(file)?.directives ?? []);
+    expect(read('conf.d/1.conf')).toContain('log_format@6 main|$remote_addr "$request"| $status');
+    expect(read('conf.d/1.conf')).toContain('@4 close');
+    expect(read('conf.d/2.conf')).toEqual(
+      expect.arrayContaining([
+        'server@2 127.0.0.1:8000|max_fails=3',
+        'location@5 ~*|\\.(png|jpe?g)$',
+        'if@7 ($request_method|=|OPTIONS|)',
+        'proxy_set_header@8 X-Q|a"b;{c}',
+      ]),
+    );
+    expect(read('snippets/a.conf')).toContain("return@1 200|it's ${host}");
+    expect(read('snippets/b.conf')).toEqual(['server_tokens@1 off']);
   });
 });

@@ -119,6 +119,24 @@ export function testCheck(
   });
 }
 
+/**
+ * The check, seeing the given files (relative paths) as unreadable with the given error: tests run as root,
+ * which reads any file whatever its mode, so a read error is injected instead.
+ */
+export function withReadErrors(check: Check, errors: Record<string, string>): Check {
+  return {
+    meta: check.meta,
+    run(ctx) {
+      const read: typeof ctx.read = (file) => {
+        const rel = typeof file === 'string' ? file : file.path;
+        const error = errors[rel];
+        return error === undefined ? ctx.read(file) : Promise.resolve({ kind: 'unreadable', error });
+      };
+      return check.run(Object.assign(Object.create(ctx) as typeof ctx, { read }));
+    },
+  };
+}
+
 /** Asserts that no report format contains any of the secret values. */
 export function assertNoSecrets(
   result: AuditResult,

@@ -112,7 +112,7 @@ describe('parseEnvDocument', () => {
 describe('inspectKeys', () => {
   it('refuses an unreadable line with its number', () => {
     const doc = parseEnvDocument('SECRET_KEY=a\nAPI_SECRET_KEY=b\noops\n');
-    expect(() => inspectKeys(doc, KEYS)).toThrow(/line 3 is not a KEY=value/);
+    expect(() => inspectKeys(doc, KEYS)).toThrow(/^not a KEY=value/);
     try {
       inspectKeys(doc, KEYS);
     } catch (err) {

@@ -1,7 +1,14 @@
 // Secret generation: CSPRNG output in token_urlsafe's shape, sizes enforced.
 import { describe, expect, it } from 'vitest';
+import secretsCheck from '../../checks/secrets/index.js';
 import { UsageError } from '../../src/audit/errors.js';
-import { generateSecret, parseSecretBytes, parseSecretFormat } from '../../src/keys/generate.js';
+import {
+  AUDIT_MIN_SECRET_BYTES,
+  generateSecret,
+  parseSecretBytes,
+  parseSecretFormat,
+  shortSecretWarning,
+} from '../../src/keys/generate.js';
 
 describe('generateSecret', () => {
   it('defaults to 32 bytes as base64url without padding (43 characters, like token_urlsafe(32))', () => {
@@ -40,5 +47,16 @@ describe('option parsing', () => {
     expect(parseSecretFormat('HEX')).toBe('hex');
     expect(parseSecretFormat('base64url')).toBe('base64url');
     expect(() => parseSecretFormat('base64')).toThrow('unknown format "base64" (use base64url or hex)');
+  });
+});
+
+describe('shortSecretWarning', () => {
+  it("warns below the secrets check's min-bytes default, and only there", () => {
+    expect(secretsCheck.meta.options?.['min-bytes']?.default).toBe(String(AUDIT_MIN_SECRET_BYTES));
+    expect(shortSecretWarning(16)).toBe(
+      'warning: --bytes 16 is below the 32 bytes tradesec audit requires by default ([secrets] min-bytes); it will report these keys as weak',
+    );
+    expect(shortSecretWarning(32)).toBeUndefined();
+    expect(shortSecretWarning(64)).toBeUndefined();
   });
 });

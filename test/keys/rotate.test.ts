@@ -1,9 +1,10 @@
 // Key rotation on real files: backups, modes, locks, owners, and injected write failures that must change nothing.
 import { spawnSync } from 'node:child_process';
-import { chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chown, link, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as dotenvParse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import secretsCheck from '../../checks/secrets/index.js';
 import { UsageError } from '../../src/audit/errors.js';
 import { fingerprintSecret } from '../../src/audit/fingerprint.js';
 import { type KeyFileHandle, type KeyFs, nodeKeyFs } from '../../src/keys/fs-layer.js';
@@ -16,6 +17,7 @@ import {
   RotationError,
   rotateKeys,
 } from '../../src/keys/rotate.js';
+import { GRACE_PERIOD_DAYS } from '../../src/keys/rotation-record.js';
 import { tempDir } from '../helpers/temp.js';
 
 const OLD_SECRET = 'old-secret-key-value-0123456789abcdef';
@@ -221,7 +223,7 @@ describe('rotateKeys', () => {
 
   it('drops the previous values after the grace period, with a backup', async () => {
     const dir = await envDir();
-    await rotateKeys(options(dir));
+    await rotateKeys(options(dir, { now: () => new Date(Date.now() - 8 * 86_400_000) }));
     const rotated = await readFile(path.join(dir, '.env.production'), 'utf8');
     const [r] = await rotateKeys(options(dir, { action: 'drop-previous' }));
     const text = await readFile(path.join(dir, '.env.production'), 'utf8');
@@ -235,6 +237,28 @@ describe('rotateKeys', () => {
     const [again] = await rotateKeys(options(dir, { action: 'drop-previous' }));
     expect(again).toMatchObject({ changed: false, keys: [] });
     expect(again?.backup).toBeUndefined();
+  });
+
+  it('refuses to drop the previous values within the grace period unless forced', async () => {
+    const dir = await envDir();
+    const file = path.join(dir, '.env.production');
+    await rotateKeys(options(dir, { now: () => new Date('2025-06-01T12:00:00Z') }));
+    const rotated = await readFile(file, 'utf8');
+    const drop = (extra: Partial<RotateKeysOptions>) =>
+      rotateKeys(
+        options(dir, { action: 'drop-previous', now: () => new Date('2025-06-03T13:00:00Z'), ...extra }),
+      );
+    await expect(drop({})).rejects.toThrow(
+      '.env.production:4: SECRET_KEY was rotated on 2025-06-01; its 7-day grace period has 5 days left (pass --force to drop SECRET_KEY_PREVIOUS now)',
+    );
+    await expect(drop({ now: () => new Date('2025-06-08T00:00:00Z') })).rejects.toThrow('has 1 day left');
+    expect(await readFile(file, 'utf8')).toBe(rotated);
+    expect(await readdir(path.join(dir, BACKUP_DIR))).toHaveLength(1);
+    const [r] = await drop({ force: true });
+    expect(r?.changed).toBe(true);
+    // The same period as the secrets check's default, which reports a _PREVIOUS kept longer.
+    expect(secretsCheck.meta.options?.['grace-days']?.default).toBe(String(GRACE_PERIOD_DAYS));
+    expect(await readFile(file, 'utf8')).not.toContain('_PREVIOUS');
   });
 
   it('follows a symbolic link only when asked, and keeps the link', async () => {
@@ -305,7 +329,7 @@ describe('bad input changes nothing', () => {
       'a line dotenv cannot read',
       `SECRET_KEY=a\nAPI_SECRET_KEY=b\nthis is not an assignment\n`,
       {},
-      '.env.production:3: line 3 is not a KEY=value assignment dotenv can read; fix it first',
+      '.env.production:3: not a KEY=value assignment dotenv can read; fix it first',
     ],
     [
       'a file that is not UTF-8',
@@ -364,13 +388,109 @@ describe('bad input changes nothing', () => {
     const elsewhere = await tempDir('tradesec-elsewhere-');
     await symlink(elsewhere, path.join(dir, BACKUP_DIR));
     const err = await rotateKeys(options(dir)).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RotationError);
-    expect((err as RotationError).message).toBe(
-      '.tradesec-backups is not a directory; refusing to write a backup there',
+    expect((err as UsageError).message).toBe(
+      '.tradesec-backups is a symbolic link; refusing to write backups through it (the file is unchanged)',
     );
-    expect((err as RotationError).exitCode).toBe(2);
+    expect((err as UsageError).exitCode).toBe(2);
     expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
     expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it('refuses to rotate a file that changed after it was planned (confirmed at a prompt)', async () => {
+    const dir = await envDir();
+    const file = path.join(dir, '.env.production');
+    const planned = await planKeyRotation(options(dir), { thorough: false });
+    // Another rotation ran (with --yes) while this one waited for its answer.
+    await rotateKeys(options(dir));
+    const between = await readFile(file);
+    const err = await rotateKeys(options(dir, { expected: planned })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RotationError);
+    expect((err as RotationError).message).toBe(
+      '.env.production changed since it was read; run again (the file is unchanged)',
+    );
+    expect((err as RotationError).exitCode).toBe(2);
+    expect(await readFile(file)).toEqual(between);
+    expect(dotenvParse(between).SECRET_KEY_PREVIOUS).toBe(OLD_SECRET);
+    expect(await readdir(path.join(dir, BACKUP_DIR))).toHaveLength(1);
+    expect(await tree(dir)).not.toContain('.env.production.tradesec.lock');
+  });
+
+  it('refuses a backup directory other users can reach, without changing its mode', async () => {
+    const dir = await envDir();
+    const backups = path.join(dir, BACKUP_DIR);
+    await mkdir(backups, { mode: 0o777 });
+    const err = await rotateKeys(options(dir)).catch((e: unknown) => e);
+    expect((err as UsageError).message).toBe(
+      '.tradesec-backups has mode 0777, so other users can reach the backups of keys; run chmod 700 .tradesec-backups (the file is unchanged)',
+    );
+    expect((err as UsageError).exitCode).toBe(2);
+    expect((await stat(backups)).mode & 0o777).toBe(0o777);
+    expect(await readdir(backups)).toEqual([]);
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
+  });
+
+  it('refuses a backup directory it cannot write to, before changing any file', async () => {
+    const dir = await envDir();
+    await writeFile(path.join(dir, 'b.env'), ENV);
+    const backups = path.join(dir, BACKUP_DIR);
+    await mkdir(backups, { mode: 0o700 });
+    const fs: KeyFs = {
+      ...nodeKeyFs,
+      access: async (f, mode) => (f === backups ? Promise.reject(code('EACCES')) : nodeKeyFs.access(f, mode)),
+    };
+    const err = await rotateKeys(options(dir, { fs, files: ['.env.production', 'b.env'] })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as UsageError).message).toBe(
+      '.tradesec-backups is not writable (permission denied); the file is unchanged',
+    );
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
+    expect(await readFile(path.join(dir, 'b.env'), 'utf8')).toBe(ENV);
+    expect(await readdir(backups)).toEqual([]);
+  });
+
+  it.runIf(isRoot)('refuses, as root, a backup directory of another user', async () => {
+    const dir = await envDir();
+    await mkdir(path.join(dir, BACKUP_DIR), { mode: 0o700 });
+    await chown(path.join(dir, BACKUP_DIR), 65534, 65534);
+    await expect(rotateKeys(options(dir))).rejects.toThrow(
+      '.tradesec-backups is owned by uid 65534; refusing to put backups of keys in it (the file is unchanged)',
+    );
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
+  });
+
+  it('refuses a file with other hard links (they would keep the old keys)', async () => {
+    const dir = await envDir();
+    await link(path.join(dir, '.env.production'), path.join(dir, 'copy.env'));
+    await expect(rotateKeys(options(dir))).rejects.toThrow(
+      '.env.production has 2 hard links; replacing it would leave the old keys under the other names (make it a single file first)',
+    );
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
+    expect(await tree(dir)).toEqual(['.env.production', 'copy.env']);
+  });
+
+  it('checks every file under its lock, backup directory included, before changing any', async () => {
+    const dir = await envDir();
+    await mkdir(path.join(dir, 'bot'));
+    await writeFile(path.join(dir, 'bot/.env'), ENV);
+    // The bad backup directory appears after the files were planned, as bot/.env is being locked.
+    const fs: KeyFs = {
+      ...nodeKeyFs,
+      link: async (a, b) => {
+        if (b === lockPathOf(path.join(dir, 'bot/.env')))
+          await mkdir(path.join(dir, 'bot', BACKUP_DIR), { mode: 0o755 });
+        return nodeKeyFs.link(a, b);
+      },
+    };
+    const err = await rotateKeys(options(dir, { fs, files: ['.env.production', 'bot/.env'] })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as RotationError).message).toBe(
+      'bot/.tradesec-backups has mode 0755, so other users can reach the backups of keys; run chmod 700 bot/.tradesec-backups (the file is unchanged) (no file was changed)',
+    );
+    expect((err as RotationError).completed).toEqual([]);
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
+    expect(await tree(dir)).toEqual(['.env.production', 'bot', 'bot/.env', `bot/${BACKUP_DIR}`]);
   });
 
   it('validates every file before changing any', async () => {
@@ -427,6 +547,23 @@ describe('injected write failures leave the original byte for byte', () => {
       'ENOSPC writing the backup',
       () => failingHandles(isBackup, () => ({ writeFile: async () => Promise.reject(code('ENOSPC')) })),
     ],
+    [
+      'ENOSPC writing the lock',
+      () =>
+        failingHandles(
+          (f) => f.includes('.tradesec.lock.'),
+          () => ({ writeFile: async () => Promise.reject(code('ENOSPC')) }),
+        ),
+    ],
+    [
+      'EROFS creating the lock draft',
+      () => ({
+        ...nodeKeyFs,
+        open: async (f, flags, mode) =>
+          f.includes('.tradesec.lock.') ? Promise.reject(code('EROFS')) : nodeKeyFs.open(f, flags, mode),
+      }),
+    ],
+    ['EIO publishing the lock', () => ({ ...nodeKeyFs, link: async () => Promise.reject(code('EIO')) })],
     ['EACCES at the rename', () => ({ ...nodeKeyFs, rename: async () => Promise.reject(code('EACCES')) })],
     ['EROFS at the rename', () => ({ ...nodeKeyFs, rename: async () => Promise.reject(code('EROFS')) })],
   ];
@@ -439,7 +576,7 @@ describe('injected write failures leave the original byte for byte', () => {
       expect(err).toBeInstanceOf(RotationError);
       const message = (err as RotationError).message;
       expect(message).toMatch(
-        /^\.env\.production: could not (write|create|replace) .*\((no space left on device|read-only file system|permission denied)\); the file is unchanged$/,
+        /^\.env\.production: could not (write|create|replace) .*\((no space left on device|read-only file system|permission denied|input\/output error)\); the file is unchanged$/,
       );
       expect(message).not.toContain('/somewhere');
       expectNoValues(message, [OLD_SECRET, OLD_API]);
@@ -462,7 +599,7 @@ describe('injected write failures leave the original byte for byte', () => {
       (e) => e,
     )) as RotationError;
     expect(err.message).toBe(
-      'b.env: could not write the new file (input/output error); the file is unchanged',
+      'b.env: could not write the new file (input/output error); the file is unchanged. Already rotated: .env.production; not rotated: b.env',
     );
     expect(err.completed.map((r: FileReport) => r.file)).toEqual(['.env.production']);
     expect(await readFile(path.join(dir, 'b.env'), 'utf8')).toBe(ENV);
@@ -482,7 +619,7 @@ describe('the lock', () => {
     const failed = results.filter((r) => r.status === 'rejected');
     expect(failed).toHaveLength(1);
     expect(String((failed[0] as PromiseRejectedResult).reason.message)).toMatch(
-      /^\.env\.production is being rotated by another tradesec process \(pid \d+\); try again when it has finished$/,
+      /^\.env\.production is being rotated by another tradesec process \(pid \d+\); try again when it has finished, or remove \.env\.production\.tradesec\.lock if no rotation is running$/,
     );
     // Exactly one rotation happened: the old value is the original one, not a value of the other run.
     expect(dotenvParse(await readFile(path.join(dir, '.env.production'))).SECRET_KEY_PREVIOUS).toBe(
@@ -504,7 +641,12 @@ describe('the lock', () => {
   it('refuses a lock file it did not write', async () => {
     const dir = await envDir();
     await writeFile(lockPathOf(path.join(dir, '.env.production')), 'garbage');
-    await expect(rotateKeys(options(dir))).rejects.toThrow(/locked by a lock file tradesec did not write/);
+    for (const content of ['garbage', '']) {
+      await writeFile(lockPathOf(path.join(dir, '.env.production')), content);
+      await expect(rotateKeys(options(dir))).rejects.toThrow(
+        '.env.production is locked by .env.production.tradesec.lock, which is empty or was not written by tradesec; remove it if no rotation is running',
+      );
+    }
   });
 
   it('takes over the stale lock of a dead process', async () => {
@@ -538,5 +680,72 @@ describe('the lock', () => {
     await expect(rotateKeys(options(dir, { fs }))).rejects.toThrow('(pid 1)');
     expect(await readFile(lock, 'utf8')).toBe('1\n');
     expect(await readFile(file, 'utf8')).toBe(ENV);
+  });
+
+  it('tells a reused pid from the lock holder by its start time, and its own pid from an earlier process', async () => {
+    const live = process.ppid;
+    const start = nodeKeyFs.startTime(live);
+    expect(start, 'this test needs /proc').toBeDefined();
+    const lockText = (pid: number, extra: string) =>
+      `tradesec-lock 1\npid ${pid}\n${extra}host ${nodeKeyFs.hostname}\ntoken 0123abcd\n`;
+    // The holder is alive and started when the lock says: refused, naming the lock file.
+    let dir = await envDir();
+    let file = path.join(dir, '.env.production');
+    await writeFile(lockPathOf(file), lockText(live, `start ${start}\n`));
+    await expect(rotateKeys(options(dir))).rejects.toThrow(
+      `.env.production is being rotated by another tradesec process (pid ${live}); try again when it has finished, or remove .env.production.tradesec.lock if no rotation is running`,
+    );
+    expect(await readFile(file, 'utf8')).toBe(ENV);
+    // The same pid, but a process that started at another time: the lock is stale.
+    dir = await envDir();
+    file = path.join(dir, '.env.production');
+    await writeFile(lockPathOf(file), lockText(live, 'start 1\n'));
+    expect((await rotateKeys(options(dir)))[0]?.staleLockFrom).toBe(live);
+    // Our own pid in a lock we never took (pid 1 of a restarted container), new and old formats.
+    for (const text of [lockText(process.pid, ''), `${process.pid}\n`]) {
+      dir = await envDir();
+      file = path.join(dir, '.env.production');
+      await writeFile(lockPathOf(file), text);
+      expect((await rotateKeys(options(dir)))[0]?.staleLockFrom).toBe(process.pid);
+      expect(await tree(dir)).not.toContain('.env.production.tradesec.lock');
+    }
+  });
+
+  it('refuses the lock of a process on another host, whose pid says nothing here', async () => {
+    const dir = await envDir();
+    const file = path.join(dir, '.env.production');
+    await writeFile(lockPathOf(file), `tradesec-lock 1\npid ${deadPid()}\nhost some-other-host\ntoken ab\n`);
+    await expect(rotateKeys(options(dir))).rejects.toThrow(
+      /on some-other-host\); try again when it has finished, or remove \.env\.production\.tradesec\.lock/,
+    );
+    expect(await readFile(file, 'utf8')).toBe(ENV);
+  });
+
+  it('writes a lock naming its pid, start time, host and a token, flushed before it is published', async () => {
+    const dir = await envDir();
+    const seen: string[] = [];
+    let synced = false;
+    const fs: KeyFs = {
+      ...failingHandles(
+        (f) => f.includes('.tradesec.lock.'),
+        (h) => ({
+          sync: async () => {
+            synced = true;
+            return h.sync();
+          },
+        }),
+      ),
+      link: async (a, b) => {
+        expect(synced, 'the lock draft is flushed before it is linked').toBe(true);
+        seen.push(await readFile(a, 'utf8'));
+        return nodeKeyFs.link(a, b);
+      },
+    };
+    await rotateKeys(options(dir, { fs }));
+    expect(seen[0]).toMatch(
+      new RegExp(
+        `^tradesec-lock 1\npid ${process.pid}\nstart \\d+\nhost ${nodeKeyFs.hostname.replace(/[.]/g, '\\.')}\ntoken [0-9a-f]{24}\n$`,
+      ),
+    );
   });
 });

@@ -12,6 +12,7 @@ import { runAudit, validateConfigIds } from '../../src/audit/engine.js';
 import { ExitCode } from '../../src/audit/errors.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
+import { findTool } from '../helpers/require-tool.js';
 import { tempDir } from '../helpers/temp.js';
 
 const PROJECT = path.resolve(import.meta.dirname, '../..');
@@ -192,8 +193,23 @@ describe('README.md', () => {
   });
 
   it('shows an inline ignore in the syntax the engine reads', () => {
-    const [python] = blocks('python');
+    const python = blocks('python').find((b) => b.includes('tradesec-ignore'));
     expect(python).toMatch(/^# tradesec-ignore [a-z-]+\/[a-z-]+ -- \S/m);
+  });
+
+  it('shows a FastAPI app that accepts the current and the previous key in constant time', () => {
+    const python = blocks('python').find((b) => b.includes('API_SECRET_KEY_PREVIOUS'));
+    expect(python, 'README.md shows how the app accepts both keys').toBeDefined();
+    expect(python).toContain('secrets.compare_digest(');
+    expect(python).toContain('os.environ["API_SECRET_KEY"]');
+    const python3 = findTool('python3');
+    if (!python3) return;
+    const r = spawnSync(python3, ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], {
+      input: python,
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('shows a plugin that loads and runs', async () => {

@@ -25,7 +25,7 @@ describe('github reporter', () => {
       '::notice file=app/main.py,line=2,title=debug/docs-exposed::/docs | /redoc are served%0AFix: Set docs_url=None.',
     );
     expect(out[2]).toBe(
-      '::warning file=Dockerfile,title=container/healthcheck::Dockerfile has no HEALTHCHECK%0AFix: Add a HEALTHCHECK instruction.',
+      '::error file=Dockerfile,title=container/healthcheck::Dockerfile has no HEALTHCHECK%0AFix: Add a HEALTHCHECK instruction.',
     );
     expect(out[6]).toBe(
       '::error title=tradesec/api-auth::check api-auth could not run: parser exploded at <module> & "main"',
@@ -37,14 +37,14 @@ describe('github reporter', () => {
     expect(out[7]).toContain('audit fails at --fail-on medium');
   });
 
-  it('maps severities to error, warning and notice', () => {
-    expect(['critical', 'high', 'medium', 'low', 'info'].map((s) => annotationLevel(s as never))).toEqual([
-      'error',
-      'error',
-      'warning',
-      'notice',
-      'notice',
-    ]);
+  it('maps severities to error (exactly the findings that fail the audit), warning and notice', () => {
+    const levels = (failOn: 'critical' | 'medium' | 'low') =>
+      ['critical', 'high', 'medium', 'low', 'info'].map((s) => annotationLevel(s as never, failOn));
+    expect(levels('medium')).toEqual(['error', 'error', 'error', 'notice', 'notice']);
+    expect(levels('critical')).toEqual(['error', 'warning', 'warning', 'notice', 'notice']);
+    expect(levels('low')).toEqual(['error', 'error', 'error', 'error', 'notice']);
+    const out = githubReporter(handResult(), reportContext({ failOn: 'critical' }));
+    expect(out).toContain('::warning file=Dockerfile,line=3,title=container/root-user::');
   });
 
   it('escapes data and properties as the runner does', () => {

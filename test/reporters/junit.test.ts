@@ -79,7 +79,8 @@ describe('junit reporter', () => {
     expect(warn[0]?.text).toContain(
       '[low] debug/docs-exposed app/main.py:2\n  /docs | /redoc are served\n  fix: Set docs_url=None.',
     );
-    // fail: one failure naming the rules, every finding in its body, suppressed ones in system-out
+    // fail: one failure naming the rules at or above --fail-on, those findings in its body; lower
+    // findings and suppressed ones in system-out
     const fail = testcase(doc, 'container');
     expect(fail.children.map((c) => c.name)).toEqual(['failure', 'system-out']);
     const failure = fail.children[0] as XmlElement;
@@ -88,14 +89,16 @@ describe('junit reporter', () => {
       'container/healthcheck',
       'container/socket-mount',
       'container/daemon-config',
-      'container/no-compose',
     ]);
-    expect(failure.attrs.message?.startsWith('5 findings: a <b> & "c"')).toBe(true);
+    expect(failure.attrs.message?.startsWith('4 findings: a <b> & "c"')).toBe(true);
     expect(failure.text).toContain(
       '[medium] container/healthcheck Dockerfile\n  Dockerfile has no HEALTHCHECK',
     );
     expect(failure.text).toContain('[high] container/daemon-config /etc/docker/daemon.json:2');
-    expect(failure.text).toContain('[info] container/no-compose\n  no compose override for production');
+    expect(failure.text).not.toContain('container/no-compose');
+    expect(fail.children[1]?.text).toContain(
+      '[info] container/no-compose\n  no compose override for production',
+    );
     expect(fail.children[1]?.text).toContain(
       '[suppressed: config] container/socket-mount ci/compose.yml:7: the CI runner | needs <the> socket (expires 2099-12-31)',
     );
@@ -109,13 +112,30 @@ describe('junit reporter', () => {
     const shown = NASTY.replace('\u001b[31m', '\\u001b[31m')
       .replace('\u001b[0m', '\\u001b[0m')
       .replace('\u0000', '\\u0000');
-    expect(failure.attrs.message).toBe(`5 findings: ${shown}`);
+    expect(failure.attrs.message).toBe(`4 findings: ${shown}`);
     expect(failure.text).toContain(shown);
     expect(xmlText('a<b>&c')).toBe('a&lt;b&gt;&amp;c');
     expect(xmlAttr(`"q" 'a'\n\t`)).toBe('&quot;q&quot; &apos;a&apos;&#10;&#9;');
     // a lone surrogate cannot be written in XML either
     expect(xmlText('x\ud800y')).toBe('x\\ud800y');
     expect(xmlText('😀')).toBe('😀');
+  });
+
+  it('fails a testcase exactly when a finding reaches --fail-on', () => {
+    const at = (failOn: 'low' | 'critical') =>
+      parseXml(junitReporter(handResult(), reportContext({ failOn })));
+    // --fail-on low: the warn check (only a low finding) fails too, as the exit code does
+    const low = at('low');
+    expect(findAll(low, 'testsuite')[0]?.attrs.failures).toBe('2');
+    expect(testcase(low, 'debug').children.map((c) => c.name)).toEqual(['failure']);
+    // --fail-on critical: only the critical finding fails the container testcase; the high ones are output
+    const critical = at('critical');
+    expect(findAll(critical, 'testsuite')[0]?.attrs.failures).toBe('1');
+    const container = testcase(critical, 'container').children;
+    expect(container.map((c) => c.name)).toEqual(['failure', 'system-out']);
+    expect(container[0]?.attrs.type).toBe('container/socket-mount');
+    expect(container[0]?.text).not.toContain('[high]');
+    expect(container[1]?.text).toContain('[high] container/daemon-config');
   });
 
   it('renders a real engine result', () => {

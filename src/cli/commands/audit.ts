@@ -1,7 +1,9 @@
 // `tradesec audit`: the twelve-point checklist against a repository (and the host).
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import semver from 'semver';
 import { UsageError } from '../../audit/errors.js';
 import { parseSeverity } from '../../audit/severity.js';
 import type { AuditResult, Target } from '../../audit/types.js';
@@ -30,6 +32,7 @@ interface AuditFlags {
   fix?: boolean;
   dryRun?: boolean;
   allowPlugins?: boolean;
+  nginxVersion?: string;
 }
 
 /** Registers `tradesec audit`. */
@@ -55,6 +58,10 @@ export function registerAudit(program: Command, state: CliState): void {
     .option('--fix', 'apply the safe fixes (file modes) after printing each one')
     .option('--dry-run', 'with --fix: print the fixes without applying them')
     .option('--allow-plugins', 'allow plugin modules named in the config when running as root')
+    .option(
+      '--nginx-version <version>',
+      'judge nginx configs against this nginx (e.g. 1.22.1); overrides [https] nginx-version and nginx -v',
+    )
     .addHelpText(
       'after',
       examples([
@@ -67,9 +74,18 @@ export function registerAudit(program: Command, state: CliState): void {
         ['tradesec audit --baseline .tradesec-baseline.json', 'fail only on new findings'],
         ['tradesec audit --fix --dry-run', 'show the chmod fixes'],
         ['tradesec audit --host --root /mnt/image', 'a mounted image as the host'],
+        ['tradesec audit --nginx-version 1.24.0', 'the nginx the config is deployed on'],
       ]),
     )
     .action(action(state, (dir: string, flags: AuditFlags) => audit(state, dir, flags)));
+}
+
+/** A --nginx-version value as a semver version (`1.25` reads as 1.25.0, `nginx/1.25.1` too). */
+function parseNginxVersionFlag(value: string): string {
+  const m = /^(?:nginx\/)?(\d+\.\d+(?:\.\d+)?)$/.exec(value.trim());
+  const version = m?.[1] ? semver.valid(semver.coerce(m[1])) : null;
+  if (!version) throw new UsageError(`--nginx-version must be a version such as 1.22.1, not "${value}"`);
+  return version;
 }
 
 async function audit(state: CliState, dir: string, flags: AuditFlags): Promise<number> {
@@ -82,6 +98,8 @@ async function audit(state: CliState, dir: string, flags: AuditFlags): Promise<n
     throw new UsageError(`unknown format "${flags.format}" (use ${FORMATS.join(', ')})`);
   }
   const format = flags.format;
+  const nginxVersion =
+    flags.nginxVersion === undefined ? undefined : parseNginxVersionFlag(flags.nginxVersion);
   const outputs = flags.output.map(parseOutput);
   const hostRoot = flags.root ? path.resolve(io.cwd, flags.root) : undefined;
   if (hostRoot) await assertDirectory(hostRoot, flags.root ?? '');
@@ -102,6 +120,9 @@ async function audit(state: CliState, dir: string, flags: AuditFlags): Promise<n
     if (!s)
       throw new UsageError(`--fail-on must be critical, high, medium, low or info, not "${flags.failOn}"`);
     config.failOn = s;
+  }
+  if (nginxVersion) {
+    config.sections.set('https', { ...config.sections.get('https'), 'nginx-version': nginxVersion });
   }
   const isRoot = process.getuid?.() === 0;
   const checks = await loadCatalogue(config, {
@@ -183,6 +204,10 @@ async function assertDirectory(abs: string, shown: string): Promise<void> {
     throw new UsageError(`${shown}: ${describeFsError(err)}`);
   }
   if (!st.isDirectory()) throw new UsageError(`${shown}: not a directory`);
+  // A directory that cannot be listed would otherwise surface as an unreadable .tradesecrc inside it.
+  await access(abs, constants.R_OK | constants.X_OK).catch((err: unknown) => {
+    throw new UsageError(`${shown}: cannot read the directory (${describeFsError(err)})`);
+  });
 }
 
 /** Applies (or with dryRun prints) the chmod fixes of the file-perms check; returns how many were applied. */

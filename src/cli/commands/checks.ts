@@ -20,28 +20,53 @@ export function registerChecks(program: Command, state: CliState): void {
     );
   checks
     .command('list', { isDefault: true })
-    .description('list every check and its rules')
+    .description('list every check and its rules (with the plugins .tradesecrc names)')
     .option('--json', 'print the catalogue as JSON')
+    .option('--allow-plugins', 'allow plugin modules named in the config when running as root')
+    // `checks bogus` reaches this default command as an extra argument: say what it is, not "too many arguments".
+    .allowExcessArguments()
     .addHelpText('after', examples([['tradesec checks list --json | jq ".[].id"', 'the ids']]))
     .action(
-      action(state, async (flags: { json?: boolean }) => list(state, await catalogue(), Boolean(flags.json))),
+      action(state, async (flags: CatalogueFlags, cmd: Command) => {
+        const extra = cmd.args[0];
+        if (extra !== undefined) throw new UsageError(`unknown subcommand '${extra}' (use list or explain)`);
+        return list(state, await catalogue(state, flags), Boolean(flags.json));
+      }),
     );
   checks
     .command('explain')
     .description('explain one check or rule: why it matters, what is examined, how to fix it')
     .argument('<id>', 'a check id (secrets) or a rule id (secrets/weak-key)')
     .option('--json', 'print the explanation as JSON')
+    .option('--allow-plugins', 'allow plugin modules named in the config when running as root')
     .addHelpText('after', examples([['tradesec checks explain https', 'the https check']]))
     .action(
-      action(state, async (id: string, flags: { json?: boolean }) =>
-        explain(state, await catalogue(), id, Boolean(flags.json)),
+      action(state, async (id: string, flags: CatalogueFlags) =>
+        explain(state, await catalogue(state, flags), id, Boolean(flags.json)),
       ),
     );
 }
 
-/** The built-in checks, loaded only when the command runs. */
-async function catalogue(): Promise<readonly Check[]> {
-  return (await import('../../../checks/index.js')).builtinChecks;
+interface CatalogueFlags {
+  json?: boolean;
+  allowPlugins?: boolean;
+}
+
+/**
+ * The built-in checks plus the plugins the current directory's .tradesecrc names, loaded only when the
+ * command runs, by the audit's rules (refused as root without --allow-plugins).
+ */
+async function catalogue(state: CliState, flags: CatalogueFlags): Promise<readonly Check[]> {
+  const [{ loadConfig }, { loadCatalogue }] = await Promise.all([
+    import('../../audit/config.js'),
+    import('../../audit/catalogue.js'),
+  ]);
+  const config = await loadConfig(state.io.cwd, undefined, state.io.cwd);
+  return loadCatalogue(config, {
+    baseDir: state.io.cwd,
+    allowPlugins: Boolean(flags.allowPlugins),
+    isRoot: process.getuid?.() === 0,
+  });
 }
 
 function list(state: CliState, catalogue: readonly Check[], json: boolean): number {

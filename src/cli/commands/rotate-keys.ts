@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../audit/errors.js';
 import type { FileReport, RotateKeysOptions } from '../../keys/rotate.js';
+import { GRACE_PERIOD_DAYS } from '../../keys/rotation-record.js';
 import { action, type CliState, commaList, examples, repeatable } from '../program.js';
 
 interface RotateFlags {
@@ -11,6 +12,7 @@ interface RotateFlags {
   dryRun?: boolean;
   restart?: string;
   dropPrevious?: boolean;
+  force?: boolean;
   add?: boolean;
   yes?: boolean;
   followSymlinks?: boolean;
@@ -23,6 +25,8 @@ interface RotateFlags {
 interface RestartReport {
   command: string[];
   exitCode: number | null;
+  /** The signal that ended the command, when one did. */
+  signal?: string;
   error?: string;
 }
 
@@ -45,6 +49,10 @@ export function registerRotateKeys(program: Command, state: CliState): void {
       'run this command after rotating (no shell; quotes are honoured), e.g. "systemctl restart app"',
     )
     .option('--drop-previous', 'after the grace period: remove the <KEY>_PREVIOUS values instead of rotating')
+    .option(
+      '--force',
+      `with --drop-previous: drop them even within the ${GRACE_PERIOD_DAYS}-day grace period (a leaked key)`,
+    )
     .option('--add', 'create listed keys that are absent instead of refusing')
     .option('--follow-symlinks', 'rotate the file a symbolic link points to (refused otherwise)')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -61,10 +69,11 @@ export function registerRotateKeys(program: Command, state: CliState): void {
         ],
         [
           'tradesec rotate-keys --env-file app/.env.production --env-file bot/.env',
-          'two files, shared keys stay in sync',
+          'two files in one run: shared keys stay in sync',
         ],
         ['tradesec rotate-keys --keys API_SECRET_KEY --yes', 'one key'],
         ['tradesec rotate-keys --drop-previous --yes', 'end the grace period'],
+        ['tradesec rotate-keys --drop-previous --force --yes', 'a leaked key: no grace period'],
       ]) +
         '\nThe old value stays as <KEY>_PREVIOUS so the app can accept both while clients move to the new key\n' +
         '(docs/key-rotation.md shows how). Values are never printed: only sha256 fingerprints.\n' +
@@ -96,10 +105,15 @@ function pauseFrom(env: CliState['io']['env']): number | undefined {
 async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<number> {
   const { io } = state;
   const rotate = await import('../../keys/rotate.js');
-  const { generateSecret, parseSecretBytes, parseSecretFormat } = await import('../../keys/generate.js');
+  const { generateSecret, parseSecretBytes, parseSecretFormat, shortSecretWarning } = await import(
+    '../../keys/generate.js'
+  );
   if (flags.dropPrevious && flags.add) throw new UsageError('--add and --drop-previous do not go together');
+  if (flags.force && !flags.dropPrevious) throw new UsageError('--force only goes with --drop-previous');
   const bytes = parseSecretBytes(flags.bytes ?? '32');
   const format = parseSecretFormat(flags.format ?? 'base64url');
+  const short = flags.dropPrevious ? undefined : shortSecretWarning(bytes);
+  if (short) io.stderr.write(`tradesec: ${short}\n`);
   let restart: string[] | undefined;
   if (flags.restart !== undefined) {
     const { splitCommand } = await import('../../keys/split-command.js');
@@ -112,6 +126,7 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
     // An explicit but empty --keys is refused by the rotation, not silently replaced by the defaults.
     keys: unique(flags.keys ?? rotate.DEFAULT_KEYS),
     action: flags.dropPrevious ? 'drop-previous' : 'rotate',
+    force: Boolean(flags.force),
     add: Boolean(flags.add),
     followSymlinks: Boolean(flags.followSymlinks),
     newSecret: () => generateSecret({ bytes, format }),
@@ -157,7 +172,8 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
 
   let done: FileReport[];
   try {
-    done = await rotate.rotateKeys(opts, (f) => {
+    // `expected: plan`: a file that changed while the user was asked (another rotation ran) is refused.
+    done = await rotate.rotateKeys({ ...opts, expected: plan }, (f) => {
       if (!flags.json) writeFile(state, f, false);
     });
   } catch (err) {
@@ -204,7 +220,8 @@ function formatArgv(argv: readonly string[]): string {
 }
 
 function jsonFile(f: FileReport): Record<string, unknown> {
-  return { ...f, modeBefore: octal(f.modeBefore), modeAfter: octal(f.modeAfter) };
+  const { digest: _digest, ...shownFields } = f;
+  return { ...shownFields, modeBefore: octal(f.modeBefore), modeAfter: octal(f.modeAfter) };
 }
 
 function writeFile(state: CliState, f: FileReport, dryRun: boolean): void {
@@ -265,7 +282,11 @@ async function runRestart(state: CliState, argv: string[]): Promise<RestartRepor
   if (r.stderr) state.io.stderr.write(`${String(r.stderr).trimEnd()}\n`);
   const report: RestartReport = { command: argv, exitCode: r.exitCode ?? null };
   if (r.timedOut) report.error = 'timed out after 300 s';
-  else if (r.exitCode === undefined) {
+  else if (r.signal) {
+    // A signal is no exit code, but it is not a start failure either.
+    report.signal = r.signal;
+    report.error = `was killed by ${r.signal}`;
+  } else if (r.exitCode === undefined) {
     report.error =
       (r as { code?: string }).code === 'ENOENT' ? `was not found (${file})` : 'could not be started';
   }

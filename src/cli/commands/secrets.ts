@@ -6,6 +6,7 @@ import {
   generateSecret,
   parseSecretBytes,
   parseSecretFormat,
+  shortSecretWarning,
 } from '../../keys/generate.js';
 import { action, type CliState, examples } from '../program.js';
 
@@ -65,6 +66,9 @@ function generate(state: CliState, flags: GenerateFlags): number {
     throw new UsageError(`--count must be a whole number from 1 to ${MAX_COUNT} (got "${flags.count}")`);
   }
   const values = Array.from({ length: count }, () => generateSecret({ bytes, format }));
+  // On stderr: stdout holds only the secrets, for $(tradesec secrets generate).
+  const short = shortSecretWarning(bytes);
+  if (short) state.io.stderr.write(`tradesec: ${short}\n`);
   if (flags.json) state.io.stdout.write(`${JSON.stringify({ secrets: values, bytes, format }, null, 2)}\n`);
   else state.io.stdout.write(`${values.join('\n')}\n`);
   return 0;

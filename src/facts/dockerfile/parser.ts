@@ -83,7 +83,10 @@ export function isDockerfileName(rel: string): boolean {
   const base = path.posix.basename(rel);
   // Notes and templates named after a Dockerfile are not Dockerfiles (a Jinja template does not parse).
   if (/\.(md|txt|rst|adoc|orig|bak|swp|j2|jinja2?|tmpl|tpl|template|dockerignore)$/i.test(base)) return false;
-  return /^(Dockerfile|Containerfile)(\..+)?$/.test(base) || /\.(Dockerfile|Containerfile)$/i.test(base);
+  // `docker build` falls back to a lower-case `dockerfile` when there is no `Dockerfile`.
+  return (
+    /^(Dockerfile|Containerfile|dockerfile)(\..+)?$/.test(base) || /\.(Dockerfile|Containerfile)$/i.test(base)
+  );
 }
 
 /** Splits an image reference into registry/name, tag and digest. */
@@ -136,6 +139,73 @@ function unquote(value: string): string {
   return value;
 }
 
+function isJsonStringArray(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.every((v) => typeof v === 'string');
+  } catch {
+    return false;
+  }
+}
+
+/** Variables in scope while a stage is read: declared ARGs (undefined without a value) and ENVs. */
+type Scope = Map<string, string | undefined>;
+
+/**
+ * Expands `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:+alt}` and `${VAR+alt}` the way
+ * Docker does for ARG and ENV values; undefined when a name is not declared, or is an ARG without a value used
+ * without a default (a build-time value).
+ */
+export function expandDockerVariables(text: string, scope: Scope): string | undefined {
+  let unknown = false;
+  const out = text.replace(
+    /\$(?:\{(\w+)(?:(:?[-+])([^}]*))?\}|(\w+))/g,
+    (
+      _m,
+      braced: string | undefined,
+      op: string | undefined,
+      word: string | undefined,
+      bare: string | undefined,
+    ) => {
+      const name = (braced ?? bare) as string;
+      if (!scope.has(name)) {
+        unknown = true;
+        return '';
+      }
+      const value = scope.get(name);
+      // `ARG NAME` without a default is whatever --build-arg gives: only an operator's word is known.
+      if (value === undefined && !op) {
+        unknown = true;
+        return '';
+      }
+      const set = op?.startsWith(':') ? value !== undefined && value !== '' : value !== undefined;
+      if (op?.endsWith('-')) return set ? (value as string) : (word ?? '');
+      if (op?.endsWith('+')) return set ? (word ?? '') : '';
+      return value ?? '';
+    },
+  );
+  return unknown ? undefined : out;
+}
+
+/** Docker's error for an instruction with too few arguments, if it has too few. */
+function argumentError(ins: DockerInstruction): string | undefined {
+  const words = ins.args.filter((a) => !a.startsWith('--'));
+  if (ins.keyword === 'FROM' && words.length === 0) return 'FROM requires either one or three arguments';
+  if (ins.keyword === 'ENV' && (ins.variables ?? []).some((v) => v.value === undefined)) {
+    return 'ENV must have two arguments';
+  }
+  if ((ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.heredocs) {
+    const count = ins.exec?.length ?? words.length;
+    if (count < 2) {
+      return `${ins.keyword} requires at least two arguments, but only ${count === 0 ? 'none was' : 'one was'} provided. Destination could not be determined`;
+    }
+  }
+  if ((ins.keyword === 'USER' || ins.keyword === 'WORKDIR') && words.length === 0) {
+    return `${ins.keyword} requires exactly one argument`;
+  }
+  return undefined;
+}
+
 function toInstruction(i: Instruction, escapeChar: string): DockerInstruction {
   const keyword = i.getKeyword().toUpperCase();
   const range = i.getRange();
@@ -149,7 +219,10 @@ function toInstruction(i: Instruction, escapeChar: string): DockerInstruction {
   const json = (
     i as unknown as { getJSONStrings?: () => Array<{ getJSONValue(): string }> }
   ).getJSONStrings?.();
-  if (json && json.length > 0 && out.text.startsWith('[')) out.exec = json.map((j) => j.getJSONValue());
+  // Docker runs text that is not a valid JSON array of strings as the shell form, brackets and all.
+  if (json && json.length > 0 && out.text.startsWith('[') && isJsonStringArray(out.text)) {
+    out.exec = json.map((j) => j.getJSONValue());
+  }
   const heredocs = /^<<-?(["']?)(\w+)\1/.exec(out.text);
   if (heredocs) {
     const body = (i.getRawArgumentsContent() ?? '').split(/\r?\n/);
@@ -180,10 +253,16 @@ export function parseDockerfile(text: string, file: string): DockerfileModel {
   const escapeChar = df.getEscapeCharacter();
   const model: DockerfileModel = { path: file, stages: [], globalArgs: [] };
   const names = new Map<string, number>();
+  let scope: Scope = new Map();
   for (const raw of df.getInstructions()) {
     const ins = toInstruction(raw, escapeChar);
     if (!KEYWORDS.has(ins.keyword)) {
       model.error ??= { message: `unknown instruction "${raw.getInstruction()}"`, line: ins.line };
+      continue;
+    }
+    const refused = argumentError(ins);
+    if (refused) {
+      model.error ??= { message: refused, line: ins.line };
       continue;
     }
     if (ins.keyword === 'FROM') {
@@ -206,6 +285,7 @@ export function parseDockerfile(text: string, file: string): DockerfileModel {
       };
       if (name) names.set(name, stage.index);
       model.stages.push(stage);
+      scope = new Map();
       continue;
     }
     const stage = model.stages.at(-1);
@@ -222,6 +302,20 @@ export function parseDockerfile(text: string, file: string): DockerfileModel {
       }
       model.error ??= { message: `${ins.keyword} before the first FROM`, line: ins.line };
       continue;
+    }
+    if (ins.keyword === 'ARG' || ins.keyword === 'ENV') {
+      for (const v of ins.variables ?? []) {
+        // `ARG NAME` in a stage takes the global ARG's default, if there is one.
+        const global =
+          ins.keyword === 'ARG' ? model.globalArgs.findLast((g) => g.name === v.name) : undefined;
+        const value = v.value ?? global?.value;
+        scope.set(v.name, value === undefined ? undefined : (expandDockerVariables(value, scope) ?? value));
+      }
+    }
+    if (ins.keyword === 'USER' && ins.args[0]?.includes('$')) {
+      const written = raw.getArguments()[0]?.getValue() ?? '';
+      const expanded = expandDockerVariables(written, scope);
+      if (expanded !== undefined) ins.args = [expanded, ...ins.args.slice(1)];
     }
     stage.instructions.push(ins);
   }

@@ -1,10 +1,11 @@
 // nginx configurations in a repository: discovery by name and content, includes resolved, one tree per top file.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { defineFact } from '../../audit/check.js';
 import type { RepoFile } from '../discovery.js';
 import type { TextFile } from '../text.js';
-import { type NginxDirective, parseNginx, walkNginx } from './parser.js';
+import { effectiveChildren, type NginxDirective, parseNginx, walkNginx } from './parser.js';
 
 /** What the loader needs from the audit context (a subset, so tools and benchmarks can call it directly). */
 export interface NginxSource {
@@ -62,12 +63,31 @@ const NGINX_DIR_SEGMENTS = new Set([
   'http.d',
 ]);
 const NOT_NGINX_EXT =
-  /\.(md|rst|txt|py|pyc|js|mjs|cjs|ts|json|ya?ml|toml|ini|cfg|sh|bash|pem|crt|cer|key|csr|p12|pfx|der|html?|css|png|jpe?g|gif|svg|ico|gz|tgz|zip|log|env|lua|sql|db|sqlite3?)$/i;
+  /\.(md|rst|txt|py|pyc|pyi|js|mjs|cjs|ts|tsx|jsx|json|ya?ml|toml|ini|cfg|sh|bash|pem|crt|cer|key|csr|p12|pfx|der|html?|css|png|jpe?g|gif|svg|ico|gz|tgz|zip|log|env|lua|sql|db|sqlite3?|lock|xml|csv|map|woff2?|ttf|pdf|so|whl|jar|go|rs|c|h|rb|php|java)$/i;
+/** Templates (Jinja and friends) are not nginx until rendered; `*.conf.template` (envsubst) stays nginx. */
+const TEMPLATE_EXT = /\.(j2|jinja2?|tmpl|tpl)$|(?<!\.conf)\.template$/i;
+/** Files read to look for nginx by content when neither their name nor their place says so. */
+const SNIFF_MAX_BYTES = 64 * 1024;
+/** A top-level `server {` or `http {` line, what a vhost file without a .conf name starts with. */
+const NGINX_TOP_LINE = /^(http|server)\s*\{/m;
+
+/** True for a file that may be nginx configuration by content: a small file with no telling extension. */
+function isSniffCandidate(file: RepoFile): boolean {
+  const base = path.posix.basename(file.path);
+  if (base.startsWith('.') || NOT_NGINX_EXT.test(base) || TEMPLATE_EXT.test(base)) return false;
+  if (/^(Docker|Container)file/i.test(base) || /\.(Docker|Container)file$/i.test(base)) return false;
+  try {
+    return statSync(file.abs).size <= SNIFF_MAX_BYTES;
+  } catch {
+    return false;
+  }
+}
 
 /** True for a file whose name or place says it is nginx configuration (parse errors are reported for these). */
 export function isStrongNginxCandidate(rel: string): boolean {
   const base = path.posix.basename(rel);
-  if (base.startsWith('.') || NOT_NGINX_EXT.test(base) || /^(Docker|Container)file/i.test(base)) return false;
+  if (base.startsWith('.') || NOT_NGINX_EXT.test(base) || TEMPLATE_EXT.test(base)) return false;
+  if (/^(Docker|Container)file/i.test(base)) return false;
   if (base === 'nginx.conf' || /\.nginx$/i.test(base) || /\.conf\.template$/i.test(base)) return true;
   const dirs = rel.split('/').slice(0, -1);
   return dirs.some((d) => NGINX_DIR_SEGMENTS.has(d) || /nginx/i.test(d));
@@ -82,7 +102,7 @@ export function isWeakNginxCandidate(rel: string): boolean {
 const TOP_BLOCKS = new Set(['http', 'server', 'events', 'upstream', 'stream', 'location', 'map', 'mail']);
 /** Text that reads as nginx even when it does not parse: a block or a typical directive at a line start. */
 const LOOKS_NGINX =
-  /^\s*((http|server|events|upstream|location|stream)\s*\{|(listen|server_name|ssl_\w+|proxy_\w+|add_header|include|limit_req\w*|return|root)\s+\S[^\n]*;)/m;
+  /^\s*((http|server|events|upstream|location|stream)\b[^;{}\n]*\{|(listen|server_name|ssl_\w+|proxy_\w+|add_header|include|limit_req\w*|return|root)\s+\S[^\n]*;)/m;
 
 function hasNginxShape(directives: readonly NginxDirective[]): boolean {
   return directives.some((d) => d.block !== undefined && TOP_BLOCKS.has(d.name));
@@ -179,7 +199,15 @@ export async function loadNginxConfigs(source: NginxSource): Promise<NginxConfig
     return file;
   };
 
-  const candidates = all.filter((f) => isStrongNginxCandidate(f.path) || isWeakNginxCandidate(f.path));
+  const named = all.filter((f) => isStrongNginxCandidate(f.path) || isWeakNginxCandidate(f.path));
+  const namedPaths = new Set(named.map((f) => f.path));
+  const sniffed: RepoFile[] = [];
+  for (const f of all) {
+    if (namedPaths.has(f.path) || !isSniffCandidate(f)) continue;
+    const text = await source.read(f);
+    if (text.kind === 'text' && NGINX_TOP_LINE.test(text.text)) sniffed.push(f);
+  }
+  const candidates = [...named, ...sniffed];
   const parsed = (
     await Promise.all(candidates.map((f) => parseFile(f.path, isStrongNginxCandidate(f.path))))
   ).filter((f): f is NginxFile => f !== undefined);
@@ -213,6 +241,16 @@ export async function loadNginxConfigs(source: NginxSource): Promise<NginxConfig
     expanding.delete(file.path);
   };
   for (const file of parsed) await expand(file);
+
+  // A main configuration (http at its top) without events: nginx -t fails with no file or line.
+  for (const file of parsed) {
+    if (file.error || includedFiles.has(file.path)) continue;
+    const top = effectiveChildren(file.directives);
+    const http = top.find((d) => d.name === 'http' && d.block);
+    if (!http || top.some((d) => d.name === 'events' && d.block)) continue;
+    file.error = { message: 'no "events" section in configuration', line: http.line };
+    errors.push({ file: file.path, ...file.error });
+  }
 
   const roots: NginxRoot[] = parsed
     .filter((f) => !includedFiles.has(f.path) && !f.error)

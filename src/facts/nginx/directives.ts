@@ -290,6 +290,41 @@ export const DATA_BLOCKS: ReadonlySet<string> = new Set([
   'rtmp',
 ]);
 
+/** Directives that take a `{ ... }` block (every other known directive ends with ";"). */
+const BLOCK_DIRECTIVES: ReadonlySet<string> = new Set([
+  'charset_map',
+  'events',
+  'geo',
+  'geoip2',
+  'http',
+  'if',
+  'limit_except',
+  'location',
+  'mail',
+  'map',
+  'match',
+  'mgmt',
+  'rtmp',
+  'server',
+  'split_clients',
+  'stream',
+  'types',
+  'upstream',
+]);
+
+/** Directives whose block is foreign code (Lua), skipped as balanced text instead of parsed. */
+export const RAW_BLOCK_DIRECTIVE = /_by_lua_block$|^lua_block$/;
+
+/**
+ * Whether nginx wants a block or a ";" after a directive inside `parent` (undefined: the directive is unknown,
+ * so nginx reports that first). `server` is a block everywhere but in `upstream`, where it names a backend.
+ */
+export function directiveShape(name: string, parent: string | undefined): 'block' | 'simple' | undefined {
+  if (name === 'server') return parent === 'upstream' ? 'simple' : 'block';
+  if (BLOCK_DIRECTIVES.has(name) || RAW_BLOCK_DIRECTIVE.test(name)) return 'block';
+  return KNOWN_DIRECTIVES.has(name) ? 'simple' : undefined;
+}
+
 /** True when `name` is an nginx directive (core, a Debian module, a common third-party module or Plus). */
 export function isKnownDirective(name: string): boolean {
   return KNOWN_DIRECTIVES.has(name);

@@ -1,4 +1,5 @@
 // The nginx configuration parser: nginx's own tokenizer rules (ngx_conf_read_token) and a tree with lines.
+import { DATA_BLOCKS, directiveShape, RAW_BLOCK_DIRECTIVE } from './directives.js';
 
 /** One argument of a directive, as nginx sees it after unescaping. */
 export interface NginxArg {
@@ -49,9 +50,6 @@ export class NginxSyntaxError extends Error {
 export type NginxParseResult =
   | { ok: true; directives: NginxDirective[] }
   | { ok: false; error: NginxSyntaxError; directives: NginxDirective[] };
-
-/** Directives whose block is foreign code (Lua), skipped as balanced text instead of parsed. */
-const RAW_BLOCK = /_by_lua_block$|^lua_block$/;
 
 type Token =
   | { kind: 'word'; arg: NginxArg }
@@ -215,6 +213,21 @@ class Lexer {
 }
 
 /**
+ * nginx's errors for a block directive ended by ";" and a simple one given a block (also what a missing ";"
+ * before a block looks like). The entries of data blocks (map, types...) are not directives.
+ */
+function checkShape(name: string, parent: string | undefined, end: Token): void {
+  if (parent !== undefined && DATA_BLOCKS.has(parent)) return;
+  const shape = directiveShape(name, parent);
+  if (shape === 'block' && end.kind === 'semicolon') {
+    throw new NginxSyntaxError(`directive "${name}" has no opening "{"`, end.line);
+  }
+  if (shape === 'simple' && end.kind === 'open') {
+    throw new NginxSyntaxError(`directive "${name}" is not terminated by ";"`, end.line);
+  }
+}
+
+/**
  * Parses one nginx configuration file into directives (includes are not followed here).
  * A syntax error is returned with the line nginx reports, never thrown.
  */
@@ -222,6 +235,8 @@ export function parseNginx(text: string, file: string): NginxParseResult {
   const lexer = new Lexer(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   const top: NginxDirective[] = [];
   const stack: NginxDirective[][] = [top];
+  /** The directive whose block each stack level is (undefined at the top of the file). */
+  const parents: Array<string | undefined> = [undefined];
   let args: NginxArg[] = [];
   try {
     for (;;) {
@@ -241,6 +256,7 @@ export function parseNginx(text: string, file: string): NginxParseResult {
         if (args.length > 0) throw new NginxSyntaxError('unexpected "}"', token.line);
         if (stack.length === 1) throw new NginxSyntaxError('unexpected "}"', token.line);
         stack.pop();
+        parents.pop();
         continue;
       }
       const [name, ...rest] = args;
@@ -248,12 +264,14 @@ export function parseNginx(text: string, file: string): NginxParseResult {
       const directive: NginxDirective = { name: name.value, args: rest, file, line: name.line };
       current.push(directive);
       args = [];
+      checkShape(directive.name, parents[parents.length - 1], token);
       if (token.kind === 'open') {
-        if (RAW_BLOCK.test(directive.name)) {
+        if (RAW_BLOCK_DIRECTIVE.test(directive.name)) {
           directive.rawBlock = lexer.rawBlock();
         } else {
           directive.block = [];
           stack.push(directive.block);
+          parents.push(directive.name);
         }
       }
     }

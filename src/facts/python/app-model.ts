@@ -8,6 +8,7 @@ export {
   apiKeyDependencies,
   CREDENTIAL_READERS,
   effectiveDependencies,
+  keyIsEnforced,
   routeRequires,
   servedRoutes,
 } from './auth.js';
@@ -213,6 +214,12 @@ export interface DependencyRef extends Location {
   from?: Location;
 }
 
+/** A `dependencies=` value, or an item of it, that does not resolve to `Depends(...)`/`Security(...)` calls. */
+export interface UnresolvedDependencies extends Location {
+  /** The expression as written. */
+  text: string;
+}
+
 /** A `FastAPI(...)` or `APIRouter(...)` instance. */
 export interface AppInstance extends Location {
   /** `file:line:column`, unique. */
@@ -225,6 +232,8 @@ export interface AppInstance extends Location {
   kwargs: Map<string, KeywordArgument>;
   /** `dependencies=[...]` of the constructor. */
   dependencies: DependencyRef[];
+  /** Parts of `dependencies=` that could not be resolved (they may hold the key). */
+  unresolvedDependencies?: UnresolvedDependencies[];
   /** `prefix=` for routers, resolved; empty when absent. `undefined` when it could not be resolved. */
   prefix: string | undefined;
   branch?: EnvBranch;
@@ -243,6 +252,8 @@ export interface IncludeRouter extends Location {
   /** Resolved prefix ('' when absent, undefined when not resolvable). */
   prefix: string | undefined;
   dependencies: DependencyRef[];
+  /** Parts of `dependencies=` that could not be resolved. */
+  unresolvedDependencies?: UnresolvedDependencies[];
   kwargs: Map<string, KeywordArgument>;
   branch?: EnvBranch;
 }
@@ -259,11 +270,21 @@ export interface RouteMount {
   inherited: DependencyRef[];
   /** Some prefix on the way could not be resolved. */
   unresolvedPrefix: boolean;
+  /**
+   * Dependencies of the app, routers and include_router calls that the declared FastAPI version does not
+   * run for this websocket route (before 0.97); `inherited` is empty then.
+   */
+  droppedInherited?: DependencyRef[];
+  /** `dependencies=` values on the way (app, include_router calls, routers, the route) that did not resolve. */
+  unresolvedDependencies?: UnresolvedDependencies[];
   /** The environment branch of the app, routers and include_router calls on the way (non-production wins). */
   branch?: EnvBranch;
 }
 
-/** A route: `@app.get(...)`, `@router.post(...)`, `api_route`, `websocket`, `add_api_route`. */
+/**
+ * A route: `@app.get(...)`, `@router.post(...)`, `api_route`, `websocket`, `add_api_route`, the call form
+ * `app.get("/x")(handler)`, and the Starlette routes `add_route` and `@app.route`.
+ */
 export interface Route extends Location {
   /** Upper-case methods; `WEBSOCKET` for websocket routes. */
   methods: string[];
@@ -271,8 +292,16 @@ export interface Route extends Location {
   path: string | undefined;
   /** The app or router the route is declared on. */
   owner: AppInstance;
-  /** How it was declared. */
-  declaration: 'decorator' | 'add_api_route';
+  /**
+   * How it was declared: `call` is `app.get("/x")(handler)`; `route-object` a Starlette `Route(...)` or
+   * `WebSocketRoute(...)` in a routes list (`app.mount("/x", Starlette(routes=[...]))`, `app.router.routes`).
+   */
+  declaration: 'decorator' | 'add_api_route' | 'add_route' | 'call' | 'route-object';
+  /**
+   * A Starlette route (`add_route`, `@app.route`, a `Route(...)` object): FastAPI runs no dependencies for it, neither its own nor
+   * the app's or routers', so only a handler that checks the key itself protects it.
+   */
+  starlette: boolean;
   /** The decorator (or `add_api_route` call) node; `line` is its line. */
   node: SyntaxNode;
   /** The route decorator among the handler's decorators. */
@@ -287,6 +316,8 @@ export interface Route extends Location {
   parameters: Parameter[];
   /** `dependencies=[...]` of the decorator. */
   decoratorDependencies: DependencyRef[];
+  /** Parts of the decorator's `dependencies=` that could not be resolved. */
+  unresolvedDependencies?: UnresolvedDependencies[];
   /** Dependencies declared on the handler's parameters. */
   parameterDependencies: DependencyRef[];
   /** Request body parameters and the pydantic model each uses, when it resolves. */
@@ -432,6 +463,19 @@ export interface PydanticVersion {
   location?: Location;
 }
 
+/** The FastAPI version the project declares. */
+export interface FastapiVersion {
+  /** Exact or constraint text (`0.92.0`, `>=0.100`, empty when unpinned). */
+  spec?: string;
+  source: 'lock' | 'requirements' | 'pyproject' | 'unknown';
+  location?: Location;
+  /**
+   * FastAPI runs app, router and include_router dependencies for websocket routes (0.97 and later):
+   * undefined when the declared versions allow both, or none is declared.
+   */
+  websocketDependencies: boolean | undefined;
+}
+
 /** How the string argument of a SQL call was built. */
 export type SqlStringKind = 'literal' | 'fstring' | 'percent' | 'concat' | 'format' | 'call' | 'unknown';
 
@@ -521,6 +565,7 @@ export interface AppModel {
   envFiles: EnvFileInfo[];
   pydanticModels: PydanticModel[];
   pydanticVersion: PydanticVersion;
+  fastapiVersion: FastapiVersion;
   sqlCalls: SqlCall[];
   logCalls: LogCall[];
   loggers: LoggerDef[];
@@ -545,10 +590,20 @@ export interface ApiKeyDependency {
    * header. Other headers the dependency reads (`X-Real-IP`) are not the key.
    */
   keyNames: string[];
-  /** Reachable `raise HTTPException(401/403)` lines. */
+  /** Reachable `raise HTTPException(401/403)` lines whose exception reaches FastAPI. */
   raises: Location[];
-  /** The key compared with `==` / `!=` (not constant-time). */
-  unsafeComparisons: Location[];
+  /**
+   * `raise HTTPException(401/403)` lines inside a `try` whose handler catches the exception (Exception,
+   * HTTPException, a bare except) and does not raise again: the request goes through.
+   */
+  swallowedRaises: Location[];
+  /**
+   * The provided key is compared with an expected value (compare_digest, ==, !=, `in` a set of keys) or passed
+   * to a call that may validate it. False for a check that the key is only present (`if not x_api_key:`).
+   */
+  verified: boolean;
+  /** The key compared with `==` / `!=` (not constant-time), here or in a helper the function calls with it. */
+  unsafeComparisons: Array<Location & { helper?: string }>;
   /** `secrets.compare_digest` / `hmac.compare_digest` calls. */
   safeComparisons: Location[];
 }

@@ -9,9 +9,10 @@ import type {
   RouteMount,
   RouteProtection,
 } from './app-model.js';
+import { LOG_METHODS } from './model-builder.js';
 import { localBindings, walkBlock } from './modules.js';
 import { descendantsOfType, lineOf, type SyntaxNode } from './parser.js';
-import { qualifiedName, resolveValue } from './resolve.js';
+import { qualifiedName, resolveExpression, resolveValue } from './resolve.js';
 import {
   argumentsOf,
   comparisonOperators,
@@ -142,20 +143,87 @@ function headerReads(model: AppModel, fn: FunctionDef, expr: SyntaxNode): Array<
   return out;
 }
 
-function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependency, 'reason'> {
-  const keyNames = new Set(keyParameters(fn));
+/** The last segment of the exception classes that catch an HTTPException (its own class and its bases). */
+const CATCHES_HTTP_EXCEPTION = new Set(['Exception', 'BaseException', 'HTTPException']);
+
+function catchesHttpException(model: AppModel, fn: FunctionDef, clause: SyntaxNode): boolean {
+  let value = clause.childForFieldName('value');
+  // A bare `except:` catches everything.
+  if (!value) return true;
+  if (value.type === 'as_pattern') value = namedChildren(value)[0] ?? value;
+  const u = unwrap(value);
+  const types = u.type === 'tuple' ? namedChildren(u) : [u];
+  return types.some((t) => {
+    const name = qualifiedName(model, fn.module, t) ?? dottedText(t) ?? t.text;
+    return CATCHES_HTTP_EXCEPTION.has(name.split('.').pop() ?? name);
+  });
+}
+
+/**
+ * True when `node` sits in the body of a `try` whose first handler for HTTPException does not raise
+ * again: the exception a raise there throws never reaches FastAPI, so the request goes through.
+ */
+function swallowed(model: AppModel, fn: FunctionDef, node: SyntaxNode): boolean {
+  let child = node;
+  for (let p = node.parent; p && p.id !== fn.node.id; child = p, p = p.parent) {
+    if (p.type !== 'try_statement' || p.childForFieldName('body')?.id !== child.id) continue;
+    const handler = namedChildren(p).find(
+      (c) =>
+        (c.type === 'except_clause' || c.type === 'except_group_clause') &&
+        catchesHttpException(model, fn, c),
+    );
+    if (handler && descendantsIn(handler, 'raise_statement').length === 0) return true;
+  }
+  return false;
+}
+
+/** Calls that take the key without validating it: conversions, length, printing, logging. */
+const NOT_VALIDATING = new Set([
+  'len',
+  'str',
+  'bool',
+  'repr',
+  'print',
+  'type',
+  'isinstance',
+  'id',
+  'hash',
+  'bytes',
+]);
+
+/** The repository function a call's callee resolves to. */
+function calledFunction(model: AppModel, fn: FunctionDef, callee: SyntaxNode): FunctionDef | undefined {
+  const r = resolveExpression(model, fn.module, callee);
+  return r.kind === 'definition' && r.definition.kind === 'function' ? r.definition : undefined;
+}
+
+/**
+ * Reads how `fn` checks the key. `extraKeys` names parameters that hold the key when `fn` is a helper
+ * the dependency calls with it; `depth` stops following helpers after one level.
+ */
+function analyseFunction(
+  model: AppModel,
+  fn: FunctionDef,
+  extraKeys: readonly string[] = [],
+  depth = 0,
+): Omit<ApiKeyDependency, 'reason'> {
+  const keyNames = new Set([...keyParameters(fn), ...extraKeys]);
   const raises: Location[] = [];
-  const unsafe: Location[] = [];
+  const swallowedRaises: Location[] = [];
+  const unsafe: Array<Location & { helper?: string }> = [];
   const safe: Location[] = [];
+  let compared = false;
+  const result = () => ({
+    function: fn,
+    keyNames: [...keyNames],
+    raises,
+    swallowedRaises,
+    unsafeComparisons: unsafe,
+    safeComparisons: safe,
+    verified: compared || unsafe.length > 0 || safe.length > 0,
+  });
   const body = fn.node.childForFieldName('body');
-  if (!body)
-    return {
-      function: fn,
-      keyNames: [...keyNames],
-      raises,
-      unsafeComparisons: unsafe,
-      safeComparisons: safe,
-    };
+  if (!body) return result();
   const statements: Array<{ stmt: SyntaxNode; type: string }> = [];
   walkBlock(body, fn.module.file, { mainGuard: false, fallback: false }, (stmt, _state, type) => {
     if (type === 'function_definition' || type === 'decorated_definition' || type === 'class_definition')
@@ -174,6 +242,12 @@ function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependenc
     if (reads.some((h) => (h === undefined ? KEY_NAME.test(left.text) : KEY_HEADER.test(h))))
       keyNames.add(left.text);
   }
+  // An argument that is the key: a key name, or a key header read in place.
+  const isKeyArgument = (node: SyntaxNode): boolean => {
+    const text = dottedText(unwrap(node));
+    if (text !== undefined) return keyNames.has(text) || keyNames.has(text.split('.')[0] ?? '');
+    return headerReads(model, fn, node).some((h) => h !== undefined && KEY_HEADER.test(h));
+  };
   const headerOnly = (stmt: SyntaxNode, type: string): SyntaxNode[] => {
     switch (type) {
       case 'if_statement': {
@@ -202,7 +276,10 @@ function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependenc
   for (const { stmt, type } of statements) {
     if (type === 'raise_statement') {
       const status = raisedStatus(model, fn, stmt);
-      if (status === 401 || status === 403) raises.push({ file: fn.module.file, line: lineOf(stmt) });
+      if (status === 401 || status === 403) {
+        const loc = { file: fn.module.file, line: lineOf(stmt) };
+        (swallowed(model, fn, stmt) ? swallowedRaises : raises).push(loc);
+      }
     }
     for (const part of headerOnly(stmt, type)) {
       for (const cmp of descendantsIn(part, 'comparison_operator')) {
@@ -212,8 +289,10 @@ function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependenc
           const op = ops[i];
           const a = operands[i];
           const b = operands[i + 1];
-          if ((op !== '==' && op !== '!=') || !a || !b) continue;
-          if (isTrivialOperand(a) || isTrivialOperand(b)) continue;
+          if (!a || !b || isTrivialOperand(a) || isTrivialOperand(b)) continue;
+          // `key in settings.api_keys`: looked up among the valid keys.
+          if ((op === 'in' || op === 'not in') && isKeyExpression(a, keyNames)) compared = true;
+          if (op !== '==' && op !== '!=') continue;
           if (isKeyExpression(a, keyNames) || isKeyExpression(b, keyNames)) {
             unsafe.push({ file: fn.module.file, line: lineOf(cmp) });
           }
@@ -223,12 +302,55 @@ function analyseFunction(model: AppModel, fn: FunctionDef): Omit<ApiKeyDependenc
         const callee = call.childForFieldName('function');
         if (!callee) continue;
         const q = qualifiedName(model, fn.module, callee);
-        if (q === 'secrets.compare_digest' || q === 'hmac.compare_digest')
+        if (q === 'secrets.compare_digest' || q === 'hmac.compare_digest') {
           safe.push({ file: fn.module.file, line: lineOf(call) });
+          continue;
+        }
+        const method = callee.type === 'attribute' ? callee.childForFieldName('attribute')?.text : undefined;
+        // An exception built with the key (`HTTPException(401, detail=x_api_key)`) does not validate it either.
+        if (
+          NOT_VALIDATING.has(callee.text) ||
+          (method !== undefined && LOG_METHODS.has(method)) ||
+          /(?:Exception|Error)$/.test(q ?? callee.text)
+        )
+          continue;
+        const { args, kwargs } = argumentsOf(call, fn.module.file);
+        const keyAt = args.flatMap((a, i) => (isKeyArgument(a) ? [i] : []));
+        const keyKw = [...kwargs.values()].filter((k) => isKeyArgument(k.value)).map((k) => k.name);
+        if (keyAt.length === 0 && keyKw.length === 0) continue;
+        // The key handed to a helper in the repository: the helper's comparisons are the dependency's.
+        // A call that does not resolve (jwt.decode, a store lookup) may validate it: given the benefit of the doubt.
+        const helper = depth === 0 ? calledFunction(model, fn, callee) : undefined;
+        if (!helper) {
+          compared = true;
+          continue;
+        }
+        const params = helper.parameters.filter((p) => !p.variadic);
+        const offset = helper.className && params[0]?.name === 'self' ? 1 : 0;
+        const names = [
+          ...keyAt.flatMap((i) => {
+            const p = params[i + offset];
+            return p ? [p.name] : [];
+          }),
+          ...keyKw,
+        ];
+        const h = analyseFunction(model, helper, names, depth + 1);
+        unsafe.push(...h.unsafeComparisons.map((c) => ({ ...c, helper: helper.name })));
+        safe.push(...h.safeComparisons);
+        if (h.verified) compared = true;
       }
     }
   }
-  return { function: fn, keyNames: [...keyNames], raises, unsafeComparisons: unsafe, safeComparisons: safe };
+  return result();
+}
+
+/**
+ * True when a key dependency refuses a request without the right key: it compares the key and raises
+ * 401/403 where FastAPI sees it. Configured dependencies and functions that depend on an enforced one
+ * are taken as enforced.
+ */
+export function keyIsEnforced(k: ApiKeyDependency): boolean {
+  return k.reason !== 'validates-key' || (k.verified && k.raises.length > 0);
 }
 
 function matchesConfigured(fn: FunctionDef, configured: readonly string[]): boolean {
@@ -269,13 +391,15 @@ function findApiKeyDependencies(model: AppModel, configured: readonly string[]):
   const found = new Map<FunctionDef, ApiKeyDependency>();
   for (const fn of model.functions.values()) {
     if (matchesConfigured(fn, configured)) {
-      found.set(fn, { ...analyseFunction(model, fn), reason: 'configured' });
+      found.set(fn, { ...analyseFunction(model, fn), verified: true, reason: 'configured' });
       continue;
     }
     // Validating a key takes a `raise`: a function without the word is skipped before its statements are read.
     if (!fn.node.text.includes('raise')) continue;
     const a = analyseFunction(model, fn);
-    if (a.keyNames.length > 0 && a.raises.length > 0) found.set(fn, { ...a, reason: 'validates-key' });
+    // Recorded even when it does not work (presence only, a swallowed raise): the finding says why.
+    if (a.keyNames.length > 0 && (a.raises.length > 0 || a.swallowedRaises.length > 0))
+      found.set(fn, { ...a, reason: 'validates-key' });
   }
   // Functions that depend on a key dependency require the key too.
   let changed = true;
@@ -283,9 +407,12 @@ function findApiKeyDependencies(model: AppModel, configured: readonly string[]):
     changed = false;
     for (const fn of model.functions.values()) {
       if (found.has(fn)) continue;
-      const dep = fn.parameters.find((p) => p.dependency?.function && found.has(p.dependency.function));
+      const dep = fn.parameters.find((p) => {
+        const k = p.dependency?.function ? found.get(p.dependency.function) : undefined;
+        return k !== undefined && keyIsEnforced(k);
+      });
       if (dep) {
-        found.set(fn, { ...analyseFunction(model, fn), reason: 'sub-dependency' });
+        found.set(fn, { ...analyseFunction(model, fn), verified: true, reason: 'sub-dependency' });
         changed = true;
       }
     }
@@ -324,7 +451,7 @@ export function routeRequires(
   const byFn = keysByFunction(keys);
   for (const dep of effectiveDependencies(route, mount)) {
     const k = dep.function ? byFn.get(dep.function) : undefined;
-    if (k) return { dependency: dep, key: k };
+    if (k && keyIsEnforced(k)) return { dependency: dep, key: k };
     const name = dep.external ?? dep.targetText;
     const short = name.split('.').pop() ?? name;
     const hit = configured.find((c) => c === name || c === short || c === dep.targetText);
@@ -332,7 +459,7 @@ export function routeRequires(
   }
   // A handler that reads and checks the key itself.
   const own = route.handler ? byFn.get(route.handler) : undefined;
-  if (own && own.reason === 'validates-key') return { key: own };
+  if (own && own.reason === 'validates-key' && keyIsEnforced(own)) return { key: own };
   return undefined;
 }
 

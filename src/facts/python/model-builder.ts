@@ -26,6 +26,7 @@ import type {
   SqlCall,
   SqlString,
   SqlStringKind,
+  UnresolvedDependencies,
 } from './app-model.js';
 import { readDeployment } from './entry-points.js';
 import {
@@ -41,7 +42,7 @@ import {
   walkBlock,
 } from './modules.js';
 import { lineOf, type SyntaxNode } from './parser.js';
-import { detectPydanticVersion, readEnvFiles } from './project.js';
+import { detectFastapiVersion, detectPydanticVersion, readEnvFiles } from './project.js';
 import {
   creationCall,
   qualifiedName,
@@ -53,6 +54,7 @@ import {
 import { pythonSources } from './sources.js';
 import {
   argumentsOf,
+  binaryOperator,
   descendantsIn,
   dottedText,
   hasInterpolation,
@@ -82,6 +84,7 @@ function emptyModel(): AppModel {
     envFiles: [],
     pydanticModels: [],
     pydanticVersion: { major: undefined, source: 'unknown' },
+    fastapiVersion: { source: 'unknown', websocketDependencies: undefined },
     sqlCalls: [],
     logCalls: [],
     loggers: [],
@@ -109,6 +112,8 @@ export async function buildAppModel(ctx: AuditContext): Promise<AppModel> {
   const deployment = await readDeployment(ctx);
   // Compose `environment:` of the app's service wins over its env files: looked up first.
   model.envFiles = [...deployment.composeEnvironment, ...(await readEnvFiles(ctx, deployment.envFileRefs))];
+  // Read before the analysis: whether websocket routes inherit dependencies depends on it.
+  model.fastapiVersion = await detectFastapiVersion(ctx);
   analyse(model);
   for (const e of deployment.entryPoints) {
     if (e.targetModule) {
@@ -185,10 +190,23 @@ const ROUTE_METHODS = new Set([
   'api_route',
   'websocket',
   'route',
+  'websocket_route',
 ]);
+/**
+ * The `add_*route` methods: the route kind, the keyword naming the handler, and the declaration. `add_route`
+ * and `add_websocket_route` are Starlette's own: FastAPI runs no dependencies for them.
+ */
+const ADD_ROUTE_METHODS: Record<string, [string, string, Route['declaration']]> = {
+  add_api_route: ['api_route', 'endpoint', 'add_api_route'],
+  add_api_websocket_route: ['websocket', 'endpoint', 'add_api_route'],
+  add_route: ['route', 'route', 'add_route'],
+  add_websocket_route: ['websocket_route', 'route', 'add_route'],
+};
 /** Methods of an app or router that declare something (routes with a decorator, besides these). */
 const INSTANCE_METHODS = new Set([
   'add_api_route',
+  'add_route',
+  'add_websocket_route',
   'add_api_websocket_route',
   'include_router',
   'mount',
@@ -280,14 +298,19 @@ export function analyse(model: AppModel): void {
       };
       registry.set(nodeKey(rc.module.file, rc.node), inst);
       (inst.kind === 'app' ? model.apps : model.routers).push(inst);
+      // `FastAPI(routes=[Route(...)])`: Starlette route objects given to the constructor.
+      const routes = site.kwargs.get('routes');
+      if (routes) starletteRoutes(model, rc.module, inst, routes.value, '', rc.state);
     }
   }
   model.hasFastApi = model.apps.length > 0;
   for (const inst of [...model.apps, ...model.routers]) {
     const deps = inst.kwargs.get('dependencies');
-    inst.dependencies = deps
-      ? dependenciesFrom(model, inst.module, deps, inst.kind === 'app' ? 'app' : 'router', inst)
-      : [];
+    if (deps) {
+      const d = dependenciesFrom(model, inst.module, deps, inst.kind === 'app' ? 'app' : 'router', inst);
+      inst.dependencies = d.refs;
+      if (d.unresolved.length > 0) inst.unresolvedDependencies = d.unresolved;
+    }
     const prefix = inst.kwargs.get('prefix');
     inst.prefix = prefix ? stringOrUndefined(model, inst.module, prefix.value) : '';
     if (inst.kind === 'app') constructorMiddleware(model, inst);
@@ -343,12 +366,55 @@ export function analyse(model: AppModel): void {
     if (!receiver) continue;
     if (SQL_METHODS.has(method) && !site?.name.startsWith('fastapi.')) addSqlCall(model, rc, method, fnNode);
     if (LOG_METHODS.has(method)) addLogCall(model, rc, method, receiver);
+    // `app.router.routes.append(Route(...))`: a Starlette route added by hand.
+    if ((method === 'append' || method === 'extend') && receiver.type === 'attribute') {
+      let obj =
+        receiver.childForFieldName('attribute')?.text === 'routes'
+          ? receiver.childForFieldName('object')
+          : null;
+      if (obj?.type === 'attribute' && obj.childForFieldName('attribute')?.text === 'router')
+        obj = obj.childForFieldName('object');
+      const target = obj ? instanceFor(rc.module, obj) : undefined;
+      const added = callArguments(rc).args[0];
+      if (target && added) starletteRoutes(model, rc.module, target, added, '', rc.state);
+      continue;
+    }
     // Only these methods of an app or router declare anything: other calls need not resolve their receiver.
-    if (!INSTANCE_METHODS.has(method) && !(rc.decorated && ROUTE_METHODS.has(method))) continue;
+    // `app.get("/x")(handler)`: the decorator called by hand, a FastAPI route like the decorated one.
+    const outer = rc.decorated ? undefined : calledResult(rc.node);
+    if (!INSTANCE_METHODS.has(method) && !((rc.decorated || outer) && ROUTE_METHODS.has(method))) continue;
     const inst = instanceFor(rc.module, receiver);
     if (!inst) continue;
     const { args, kwargs } = callArguments(rc);
     const loc = { file: rc.module.file, line: lineOf(rc.node) };
+    // A route whose handler is an argument: `add_api_route(path, h)`, `add_route(path, h)`, `app.get(path)(h)`.
+    const endpointRoute = (
+      kind: string,
+      endpoint: SyntaxNode | undefined,
+      node: SyntaxNode,
+      declaration: Route['declaration'],
+    ): void => {
+      const handler = endpoint ? functionFor(model, rc.module, endpoint) : undefined;
+      model.routes.push(
+        makeRoute(
+          model,
+          rc.module,
+          inst,
+          kind,
+          node,
+          args,
+          kwargs,
+          handler,
+          endpoint?.text ?? '?',
+          declaration,
+          rc.state,
+        ),
+      );
+    };
+    if (outer && ROUTE_METHODS.has(method)) {
+      endpointRoute(method, argumentsOf(outer, rc.module.file).args[0], outer, 'call');
+      continue;
+    }
     if (rc.decorated && ROUTE_METHODS.has(method)) {
       const decorator = rc.decorated.decorators.find((d) => d.expression.startIndex === rc.node.startIndex);
       model.routes.push(
@@ -371,25 +437,15 @@ export function analyse(model: AppModel): void {
     }
     switch (method) {
       case 'add_api_route':
-      case 'add_api_websocket_route': {
-        const endpoint = args[1] ?? kwargs.get('endpoint')?.value;
-        const handler = endpoint ? functionFor(model, rc.module, endpoint) : undefined;
-        const kind = method === 'add_api_websocket_route' ? 'websocket' : 'api_route';
-        model.routes.push(
-          makeRoute(
-            model,
-            rc.module,
-            inst,
-            kind,
-            rc.node,
-            args,
-            kwargs,
-            handler,
-            endpoint?.text ?? '?',
-            'add_api_route',
-            rc.state,
-          ),
-        );
+      case 'add_api_websocket_route':
+      case 'add_route':
+      case 'add_websocket_route': {
+        const [kind, endpointKw, declaration] = ADD_ROUTE_METHODS[method] ?? [
+          'api_route',
+          'endpoint',
+          'add_api_route',
+        ];
+        endpointRoute(kind, args[1] ?? kwargs.get(endpointKw)?.value, rc.node, declaration);
         break;
       }
       case 'include_router':
@@ -400,7 +456,22 @@ export function analyse(model: AppModel): void {
             : (args[0] ?? kwargs.get('router')?.value);
         if (!childNode) break;
         const child = instanceFor(rc.module, childNode);
-        if (method === 'mount' && child?.kind !== 'app') break;
+        if (method === 'mount' && child?.kind !== 'app') {
+          // A mounted Starlette app: its routes are served under the mount path, with no FastAPI dependencies.
+          const created = creationCall(model, rc.module, childNode);
+          const cf = created?.call.childForFieldName('function');
+          const pathNode = args[0] ?? kwargs.get('path')?.value;
+          if (
+            created &&
+            cf &&
+            qualifiedName(model, created.module, cf) === 'starlette.applications.Starlette'
+          ) {
+            const routes = argumentsOf(created.call, created.module.file).kwargs.get('routes');
+            const prefix = pathNode ? stringOrUndefined(model, rc.module, pathNode) : '';
+            if (routes) starletteRoutes(model, created.module, inst, routes.value, prefix, rc.state);
+          }
+          break;
+        }
         const prefixNode =
           method === 'mount' ? (args[0] ?? kwargs.get('path')?.value) : kwargs.get('prefix')?.value;
         const deps = kwargs.get('dependencies');
@@ -417,7 +488,11 @@ export function analyse(model: AppModel): void {
           ...(child ? { child } : {}),
           ...branchOf(rc.state),
         };
-        inc.dependencies = deps ? dependenciesFrom(model, rc.module, deps, 'include-router', inc) : [];
+        if (deps) {
+          const d = dependenciesFrom(model, rc.module, deps, 'include-router', inc);
+          inc.dependencies = d.refs;
+          if (d.unresolved.length > 0) inc.unresolvedDependencies = d.unresolved;
+        }
         model.includes.push(inc);
         break;
       }
@@ -988,53 +1063,89 @@ function dependencyRef(
   return ref;
 }
 
-/** The `Depends(...)` items of a `dependencies=[...]` argument (a literal list or a name bound to one). */
+/**
+ * The `Depends(...)` items of a `dependencies=` argument: a literal list or tuple, a name bound to one,
+ * `a + b` concatenations and `*a` unpacking of those. What does not resolve is returned apart, so that a
+ * route behind it is reported as unknown rather than unprotected.
+ */
 function dependenciesFrom(
   model: AppModel,
   module: PyModule,
   kw: KeywordArgument,
   via: DependencyVia,
   from: { file: string; line: number },
-): DependencyRef[] {
-  let listNode = unwrap(kw.value);
-  let listModule = module;
-  for (let i = 0; i < 5 && (listNode.type === 'identifier' || listNode.type === 'attribute'); i++) {
-    const r = resolveExpression(model, listModule, listNode);
-    if (r.kind !== 'binding' || r.binding.kind !== 'assign') break;
-    listModule = r.module;
-    listNode = unwrap(r.binding.value);
-  }
-  const out: DependencyRef[] = [];
-  const items = listNode.type === 'list' || listNode.type === 'tuple' ? namedChildren(listNode) : [];
-  const addItem = (item: SyntaxNode, m: PyModule) => {
-    const u = unwrap(item);
-    if (u.type === 'list_splat') {
-      const inner = namedChildren(u)[0];
-      if (inner) {
-        const r = resolveExpression(model, m, inner);
-        if (r.kind === 'binding' && r.binding.kind === 'assign') {
-          const v = unwrap(r.binding.value);
-          if (v.type === 'list' || v.type === 'tuple') for (const x of namedChildren(v)) addItem(x, r.module);
-        }
-      }
+): { refs: DependencyRef[]; unresolved: UnresolvedDependencies[] } {
+  const refs: DependencyRef[] = [];
+  const unresolved: UnresolvedDependencies[] = [];
+  const miss = (n: SyntaxNode, m: PyModule): void => {
+    unresolved.push({ file: m.file, line: lineOf(n), text: n.text });
+  };
+  const marker = (n: SyntaxNode, m: PyModule): boolean => {
+    const mk = markerOf(model, m, n);
+    if (!mk || (mk.source !== 'depends' && mk.source !== 'security')) return false;
+    refs.push(dependencyRef(model, m, mk.call, via, from));
+    return true;
+  };
+  // A name bound to a value: the value and its module, followed through up to five names.
+  const binding = (n: SyntaxNode, m: PyModule): { node: SyntaxNode; module: PyModule } | undefined => {
+    const r = resolveExpression(model, m, n);
+    return r.kind === 'binding' && r.binding.kind === 'assign'
+      ? { node: r.binding.value, module: r.module }
+      : undefined;
+  };
+  const list = (node: SyntaxNode, m: PyModule, depth: number): void => {
+    const u = unwrap(node);
+    if (depth > 5) {
+      miss(u, m);
       return;
     }
-    const mk = markerOf(model, m, u);
-    if (mk && (mk.source === 'depends' || mk.source === 'security')) {
-      out.push(dependencyRef(model, m, mk.call, via, from));
+    if (u.type === 'list' || u.type === 'tuple') {
+      for (const item of namedChildren(u)) listItem(item, m, depth);
+      return;
+    }
+    if (u.type === 'binary_operator' && binaryOperator(u) === '+') {
+      const left = u.childForFieldName('left');
+      const right = u.childForFieldName('right');
+      if (left) list(left, m, depth + 1);
+      if (right) list(right, m, depth + 1);
       return;
     }
     if (u.type === 'identifier' || u.type === 'attribute') {
-      const r = resolveExpression(model, m, u);
-      if (r.kind === 'binding' && r.binding.kind === 'assign') {
-        const mk2 = markerOf(model, r.module, r.binding.value);
-        if (mk2 && (mk2.source === 'depends' || mk2.source === 'security'))
-          out.push(dependencyRef(model, r.module, mk2.call, via, from));
-      }
+      const b = binding(u, m);
+      if (b) list(b.node, b.module, depth + 1);
+      else miss(u, m);
+      return;
     }
+    miss(u, m);
   };
-  for (const item of items) addItem(item, listModule);
-  return out;
+  const listItem = (item: SyntaxNode, m: PyModule, depth: number): void => {
+    const u = unwrap(item);
+    if (u.type === 'list_splat') {
+      const inner = namedChildren(u)[0];
+      if (inner) list(inner, m, depth + 1);
+      else miss(u, m);
+      return;
+    }
+    // `*d.PROTECTED` can parse as the attribute PROTECTED of `*d`: the splat of the module's list.
+    const obj = u.type === 'attribute' ? u.childForFieldName('object') : null;
+    if (obj?.type === 'list_splat') {
+      const inner = namedChildren(obj)[0];
+      const attr = u.childForFieldName('attribute')?.text;
+      const r = inner ? resolveExpression(model, m, inner) : undefined;
+      const bound = r?.kind === 'module' && attr ? r.module.bindings.get(attr)?.at(-1) : undefined;
+      if (bound?.kind === 'assign' && r?.kind === 'module') list(bound.value, r.module, depth + 1);
+      else miss(u, m);
+      return;
+    }
+    if (marker(u, m)) return;
+    if (u.type === 'identifier' || u.type === 'attribute') {
+      const b = binding(u, m);
+      if (b && marker(unwrap(b.node), b.module)) return;
+    }
+    miss(u, m);
+  };
+  list(kw.value, module, 0);
+  return { refs, unresolved };
 }
 
 function constructorMiddleware(model: AppModel, app: AppInstance): void {
@@ -1118,6 +1229,72 @@ function routeBodies(model: AppModel, route: Route): RouteBody[] {
   return bodies;
 }
 
+/**
+ * Starlette `Route(...)` and `WebSocketRoute(...)` objects in a routes list (`Starlette(routes=[...])`),
+ * recorded as Starlette routes of `owner` under `prefix`. Nested `Mount(...)` lists are followed.
+ */
+function starletteRoutes(
+  model: AppModel,
+  module: PyModule,
+  owner: AppInstance,
+  list: SyntaxNode,
+  prefix: string | undefined,
+  state: WalkState,
+): void {
+  let node = unwrap(list);
+  let m = module;
+  if (node.type === 'identifier' || node.type === 'attribute') {
+    const r = resolveExpression(model, m, node);
+    if (r.kind !== 'binding' || r.binding.kind !== 'assign') return;
+    m = r.module;
+    node = unwrap(r.binding.value);
+  }
+  const items = node.type === 'list' || node.type === 'tuple' ? namedChildren(node) : [node];
+  for (const item of items) {
+    const call = unwrap(item);
+    const fn = call.type === 'call' ? call.childForFieldName('function') : null;
+    const name = fn ? qualifiedName(model, m, fn) : undefined;
+    if (!name) continue;
+    const { args, kwargs } = argumentsOf(call, m.file);
+    const pathNode = args[0] ?? kwargs.get('path')?.value;
+    const path = pathNode ? stringOrUndefined(model, m, pathNode) : undefined;
+    const full = prefix === undefined || path === undefined ? undefined : `${prefix}${path}`;
+    if (name === 'starlette.routing.Mount') {
+      const inner = kwargs.get('routes')?.value ?? args[1];
+      if (inner) starletteRoutes(model, m, owner, inner, full, state);
+      continue;
+    }
+    if (name !== 'starlette.routing.Route' && name !== 'starlette.routing.WebSocketRoute') continue;
+    const endpoint = args[1] ?? kwargs.get('endpoint')?.value;
+    const handler = endpoint ? functionFor(model, m, endpoint) : undefined;
+    const kind = name === 'starlette.routing.Route' ? 'route' : 'websocket';
+    const route = makeRoute(
+      model,
+      m,
+      owner,
+      kind,
+      call,
+      args,
+      kwargs,
+      handler,
+      endpoint?.text ?? '?',
+      'route-object',
+      state,
+    );
+    route.path = full;
+    model.routes.push(route);
+  }
+}
+
+/** The call that calls `node`'s result (`app.get("/x")(handler)`), if any. */
+function calledResult(node: SyntaxNode): SyntaxNode | undefined {
+  let outer = node.parent;
+  while (outer?.type === 'parenthesized_expression') outer = outer.parent;
+  if (outer?.type !== 'call') return undefined;
+  const fn = outer.childForFieldName('function');
+  return fn && fn.startIndex <= node.startIndex && fn.endIndex >= node.endIndex ? outer : undefined;
+}
+
 function makeRoute(
   model: AppModel,
   module: PyModule,
@@ -1135,29 +1312,32 @@ function makeRoute(
   const pathNode = args[0] ?? kwargs.get('path')?.value;
   const path = pathNode ? stringOrUndefined(model, module, pathNode) : undefined;
   let methods: string[];
-  if (method === 'websocket') methods = ['WEBSOCKET'];
+  if (method === 'websocket' || method === 'websocket_route') methods = ['WEBSOCKET'];
   else if (method === 'api_route' || method === 'route') {
     const m = kwargs.get('methods');
     const v = m ? resolveValue(model, module, m.value) : undefined;
     methods = v ? stringValues(v).map((s) => s.toUpperCase()) : ['GET'];
     if (methods.length === 0) methods = ['GET'];
   } else methods = [method.toUpperCase()];
-  const deps = method === 'route' ? undefined : kwargs.get('dependencies');
+  const starlette = method === 'route' || method === 'websocket_route' || declaration === 'route-object';
+  const depsKw = starlette ? undefined : kwargs.get('dependencies');
+  const deps = depsKw
+    ? dependenciesFrom(model, module, depsKw, 'decorator', { file: module.file, line: lineOf(node) })
+    : undefined;
   const parameters = handler?.parameters ?? [];
   const route: Route = {
     methods,
     path,
     owner,
     declaration,
+    starlette,
     node,
     handlerName,
     kwargs,
     parameters,
-    decoratorDependencies: deps
-      ? dependenciesFrom(model, module, deps, 'decorator', { file: module.file, line: lineOf(node) })
-      : [],
-    parameterDependencies:
-      method === 'route' ? [] : parameters.flatMap((p) => (p.dependency ? [p.dependency] : [])),
+    decoratorDependencies: deps?.refs ?? [],
+    ...(deps && deps.unresolved.length > 0 ? { unresolvedDependencies: deps.unresolved } : {}),
+    parameterDependencies: starlette ? [] : parameters.flatMap((p) => (p.dependency ? [p.dependency] : [])),
     bodies: [],
     mounts: [],
     file: module.file,
@@ -1166,7 +1346,7 @@ function makeRoute(
     ...(decorator ? { decorator } : {}),
     ...branchOf(state),
   };
-  route.bodies = method === 'websocket' || method === 'route' ? [] : routeBodies(model, route);
+  route.bodies = method === 'websocket' || starlette ? [] : routeBodies(model, route);
   return route;
 }
 
@@ -1210,7 +1390,10 @@ function computeMounts(model: AppModel): void {
     for (const c of chainsTo(route.owner, new Set())) {
       let path = '';
       let unresolved = false;
-      let inherited: DependencyRef[] = [...c.app.dependencies];
+      // Starlette routes run no FastAPI dependencies: nothing is inherited on the way down.
+      const inherits = !route.starlette;
+      let inherited: DependencyRef[] = inherits ? [...c.app.dependencies] : [];
+      let unknownDeps: UnresolvedDependencies[] = inherits ? [...(c.app.unresolvedDependencies ?? [])] : [];
       let branch: EnvBranch | undefined = c.app.branch;
       const addPrefix = (p: string | undefined) => {
         if (p === undefined) {
@@ -1223,22 +1406,40 @@ function computeMounts(model: AppModel): void {
         if (inc.branch && (!branch || branch.production)) branch = inc.branch;
         const child = inc.child;
         if (!child) continue;
-        if (inc.kind === 'mount') inherited = [...child.dependencies];
-        else {
-          inherited.push(...inc.dependencies);
+        if (inc.kind === 'mount') {
+          inherited = inherits ? [...child.dependencies] : [];
+          unknownDeps = inherits ? [...(child.unresolvedDependencies ?? [])] : [];
+        } else {
           addPrefix(child.prefix);
-          inherited.push(...child.dependencies);
+          if (inherits) {
+            inherited.push(...inc.dependencies, ...child.dependencies);
+            unknownDeps.push(...(inc.unresolvedDependencies ?? []), ...(child.unresolvedDependencies ?? []));
+          }
         }
         if (child.branch && (!branch || branch.production)) branch = child.branch;
       }
-      if (c.chain.length === 0 && route.owner.kind === 'router') addPrefix(route.owner.prefix);
+      if (c.chain.length === 0 && route.owner.kind === 'router') {
+        addPrefix(route.owner.prefix);
+        if (inherits) unknownDeps.push(...(route.owner.unresolvedDependencies ?? []));
+      }
+      unknownDeps.push(...(route.unresolvedDependencies ?? []));
       addPrefix(route.path);
+      // Before FastAPI 0.97 a websocket route runs only the dependencies of its own parameters.
+      const dropped =
+        route.methods.includes('WEBSOCKET') &&
+        model.fastapiVersion.websocketDependencies === false &&
+        inherited.length > 0
+          ? inherited
+          : undefined;
+      if (dropped) inherited = [];
       mounts.push({
         app: c.app,
         fullPath: path || '/',
         chain: c.chain,
         inherited,
         unresolvedPrefix: unresolved,
+        ...(dropped ? { droppedInherited: dropped } : {}),
+        ...(unknownDeps.length > 0 ? { unresolvedDependencies: unknownDeps } : {}),
         ...(branch ? { branch } : {}),
       });
     }

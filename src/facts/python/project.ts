@@ -1,7 +1,7 @@
-// Project metadata for the Python analysis: the pydantic version and the env files feeding production.
+// Project metadata for the Python analysis: the pydantic and FastAPI versions and the env files feeding production.
 import type { AuditContext } from '../../audit/check.js';
 import { envValues, parseEnvFile } from '../env-file.js';
-import type { EnvFileInfo, PydanticVersion, PyModule } from './app-model.js';
+import type { EnvFileInfo, FastapiVersion, PydanticVersion, PyModule } from './app-model.js';
 
 const PRODUCTION_ENV = /^(?:\.env\.(?:prod|production)(?:\..+)?|(?:prod|production)\.env)$/i;
 const EXAMPLE_ENV = /(?:example|sample|template|dist|defaults?)$/i;
@@ -53,28 +53,44 @@ function lineAt(text: string, index: number): number {
   return line;
 }
 
-/** The pydantic major version: lock files, then requirements, then pyproject, then the imports. */
-export async function detectPydanticVersion(
-  ctx: AuditContext,
-  modules: readonly PyModule[],
-): Promise<PydanticVersion> {
+/** A package's declared version: the spec as written (a lock file's exact version), and where. */
+interface DeclaredVersion {
+  spec: string;
+  /** The spec as reported: a poetry/uv/pdm lock's bare version (`2.5.3`). */
+  shown: string;
+  source: 'lock' | 'requirements' | 'pyproject';
+  location: { file: string; line: number };
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A package's version from lock files, then requirements, then pyproject/Pipfile (first found wins). */
+async function declaredVersion(ctx: AuditContext, pkg: string): Promise<DeclaredVersion | undefined> {
+  const name = escapeRegExp(pkg);
   for (const f of await ctx.glob(['poetry.lock', 'uv.lock', 'pdm.lock'])) {
     const t = await ctx.read(f);
     if (t.kind !== 'text') continue;
-    const m = /name\s*=\s*"pydantic"\s*\r?\n(?:[^[]*?\n)?\s*version\s*=\s*"([^"]+)"/.exec(t.text);
-    if (m?.[1]) {
-      const major = majorFromSpec(`==${m[1]}`);
-      return { major, spec: m[1], source: 'lock', location: { file: f.path, line: lineAt(t.text, m.index) } };
-    }
+    const m = new RegExp(`name\\s*=\\s*"${name}"\\s*\\r?\\n(?:[^[]*?\\n)?\\s*version\\s*=\\s*"([^"]+)"`).exec(
+      t.text,
+    );
+    if (m?.[1])
+      return {
+        spec: `==${m[1]}`,
+        shown: m[1],
+        source: 'lock',
+        location: { file: f.path, line: lineAt(t.text, m.index) },
+      };
   }
   for (const f of await ctx.glob(['Pipfile.lock'])) {
     const t = await ctx.read(f);
     if (t.kind !== 'text') continue;
-    const m = /"pydantic"\s*:\s*\{[^}]*"version"\s*:\s*"([^"]+)"/.exec(t.text);
+    const m = new RegExp(`"${name}"\\s*:\\s*\\{[^}]*"version"\\s*:\\s*"([^"]+)"`).exec(t.text);
     if (m?.[1])
       return {
-        major: majorFromSpec(m[1]),
         spec: m[1],
+        shown: m[1],
         source: 'lock',
         location: { file: f.path, line: lineAt(t.text, m.index) },
       };
@@ -83,33 +99,46 @@ export async function detectPydanticVersion(
     const t = await ctx.read(f);
     if (t.kind !== 'text') continue;
     const lines = t.text.split(/\r?\n/);
+    const line = new RegExp(`^\\s*${name}(?:\\[[^\\]]*\\])?\\s*([<>=!~^][^#;]*)?(?:[#;].*)?$`, 'i');
     for (let i = 0; i < lines.length; i++) {
-      const m = /^\s*pydantic(?:\[[^\]]*\])?\s*([<>=!~^][^#;]*)?(?:[#;].*)?$/i.exec(lines[i] ?? '');
+      const m = line.exec(lines[i] ?? '');
       if (!m) continue;
       const spec = (m[1] ?? '').trim();
-      return {
-        major: spec ? majorFromSpec(spec) : undefined,
-        spec,
-        source: 'requirements',
-        location: { file: f.path, line: i + 1 },
-      };
+      return { spec, shown: spec, source: 'requirements', location: { file: f.path, line: i + 1 } };
     }
   }
   for (const f of await ctx.glob(['pyproject.toml', 'Pipfile'])) {
     const t = await ctx.read(f);
     if (t.kind !== 'text') continue;
     const m =
-      /^\s*pydantic\s*=\s*(?:"([^"]+)"|\{[^}]*version\s*=\s*"([^"]+)")/m.exec(t.text) ??
-      /["']pydantic(?:\[[^\]]*\])?\s*([<>=!~^][^"';]*)["']/.exec(t.text);
+      new RegExp(`^\\s*${name}\\s*=\\s*(?:"([^"]+)"|\\{[^}]*version\\s*=\\s*"([^"]+)")`, 'm').exec(t.text) ??
+      new RegExp(`["']${name}(?:\\[[^\\]]*\\])?\\s*([<>=!~^][^"';]*)["']`).exec(t.text);
     if (m) {
       const spec = (m[1] ?? m[2] ?? '').trim();
       return {
-        major: majorFromSpec(spec),
         spec,
+        shown: spec,
         source: 'pyproject',
         location: { file: f.path, line: lineAt(t.text, m.index) },
       };
     }
+  }
+  return undefined;
+}
+
+/** The pydantic major version: lock files, then requirements, then pyproject, then the imports. */
+export async function detectPydanticVersion(
+  ctx: AuditContext,
+  modules: readonly PyModule[],
+): Promise<PydanticVersion> {
+  const declared = await declaredVersion(ctx, 'pydantic');
+  if (declared) {
+    return {
+      major: declared.spec ? majorFromSpec(declared.spec) : undefined,
+      spec: declared.shown,
+      source: declared.source,
+      location: declared.location,
+    };
   }
   // No declared version: the imports tell v2 (pydantic_settings, field_validator) from v1 (BaseSettings in pydantic).
   for (const m of modules) {
@@ -132,4 +161,76 @@ export async function detectPydanticVersion(
     }
   }
   return { major: undefined, source: 'unknown' };
+}
+
+function versionParts(v: string): number[] {
+  return v.split('.').map((n) => Number.parseInt(n, 10) || 0);
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Whether every version a spec lets pip or poetry install is at least `min` (true), every one is below
+ * it (false), or it depends (undefined). Only a lower bound installs the newest release, which is.
+ */
+export function specAtLeast(spec: string, min: readonly number[]): boolean | undefined {
+  let lower: number[] | undefined;
+  let upper: { v: number[]; inclusive: boolean } | undefined;
+  const clauses = spec
+    .replace(/\s+/g, '')
+    .split(',')
+    .filter((c) => c !== '');
+  if (clauses.length === 0) return undefined;
+  for (const clause of clauses) {
+    const m = /^(===|==|~=|>=|<=|!=|>|<|\^|~)?v?(\d+(?:\.\d+)*)(\.\*)?$/.exec(clause);
+    if (!m) return undefined;
+    const op = m[1] ?? '==';
+    const v = versionParts(m[2] ?? '0');
+    if (op === '!=') continue;
+    if ((op === '==' || op === '===') && !m[3]) return compareVersions(v, min) >= 0;
+    if (op === '==' || op === '~=' || op === '^' || op === '~') {
+      lower = v;
+      // The first component that may not change, counted from the spec's own precision.
+      let keep: number;
+      if (op === '==') keep = v.length;
+      else if (op === '~=') keep = Math.max(1, v.length - 1);
+      else if (op === '~') keep = Math.min(2, v.length);
+      else {
+        const first = v.findIndex((n) => n !== 0);
+        keep = first === -1 ? v.length : first + 1;
+      }
+      const next = v.slice(0, keep);
+      next[keep - 1] = (next[keep - 1] ?? 0) + 1;
+      upper = { v: next, inclusive: false };
+    } else if (op === '>=' || op === '>') lower = v;
+    else upper = { v, inclusive: op === '<=' };
+  }
+  if (lower && compareVersions(lower, min) >= 0) return true;
+  if (!upper) return lower ? true : undefined;
+  const c = compareVersions(upper.v, min);
+  if (c < 0 || (c === 0 && !upper.inclusive)) return false;
+  return undefined;
+}
+
+/** FastAPI runs app, router and include_router dependencies for websocket routes from this release on. */
+const WEBSOCKET_DEPENDENCIES_SINCE = [0, 97, 0];
+
+/** The FastAPI version the project declares, and whether it runs inherited dependencies for websocket routes. */
+export async function detectFastapiVersion(ctx: AuditContext): Promise<FastapiVersion> {
+  const declared = await declaredVersion(ctx, 'fastapi');
+  if (!declared) return { source: 'unknown', websocketDependencies: undefined };
+  return {
+    spec: declared.shown,
+    source: declared.source,
+    location: declared.location,
+    websocketDependencies: declared.spec
+      ? specAtLeast(declared.spec, WEBSOCKET_DEPENDENCIES_SINCE)
+      : undefined,
+  };
 }
