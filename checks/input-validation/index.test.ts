@@ -328,6 +328,7 @@ testCheck(check, {
     {
       name: 'no FastAPI app',
       files: { 'lib.py': 'def get(x):\n    return x\n\ndef signal(x):\n    return x\n' },
+      verify: (result) => expect(result.checks[0]?.skipReason).toContain('no FastAPI application'),
     },
     { name: 'an empty repository', files: {} },
   ],

@@ -9,6 +9,7 @@ import {
   isTestFile,
   lineOf,
   lowerCaseList,
+  NO_FASTAPI_APP,
   type PydanticField,
   type PydanticModel,
   type PyModule,
@@ -122,7 +123,7 @@ export default defineCheck({
 
   async run(ctx) {
     const model = await ctx.fact(appModel);
-    if (!model.hasFastApi) return skip('not-applicable', 'no FastAPI app in the repository');
+    if (!model.hasFastApi) return skip('not-applicable', NO_FASTAPI_APP);
     const list = (key: string, def: string) => new Set(lowerCaseList(ctx.settings, key, def));
     const orderWords = list('order-words', DEFAULT_ORDER_WORDS);
     const numeric = list('numeric-fields', DEFAULT_NUMERIC_FIELDS);

@@ -388,5 +388,11 @@ testCheck(check, {
       findings: [{ rule: 'security-logging/key-dependency-unknown', line: 5 }],
     },
   ],
-  skip: [{ name: 'no FastAPI app', files: { 'lib.py': 'import logging\nlog = logging.getLogger("x")\n' } }],
+  skip: [
+    {
+      name: 'no FastAPI app',
+      files: { 'lib.py': 'import logging\nlog = logging.getLogger("x")\n' },
+      verify: (result) => expect(result.checks[0]?.skipReason).toContain('no FastAPI application'),
+    },
+  ],
 });

@@ -12,6 +12,7 @@ import {
   isTestFile,
   lineOf,
   lowerCaseList,
+  NO_FASTAPI_APP,
   type SyntaxNode,
   skip,
 } from '../../src/index.js';
@@ -129,7 +130,7 @@ export default defineCheck({
 
   async run(ctx) {
     const model = await ctx.fact(appModel);
-    if (!model.hasFastApi) return skip('not-applicable', 'no FastAPI app in the repository');
+    if (!model.hasFastApi) return skip('not-applicable', NO_FASTAPI_APP);
     const findings: FindingInput[] = [];
     const logs = new LogIndex(model);
 
