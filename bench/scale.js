@@ -2,7 +2,7 @@
 // with a few hundred commits, against ripgrep searching the same tree for the key names, in the same run.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -405,20 +405,29 @@ export default async function scale({ runs = 5, log = (line) => process.stderr.w
   const checks = wanted.join(',');
   const audit = [process.execPath, BIN, 'audit', dir, '--only', checks, '--format', 'json'];
   const grep = ['rg', '-n', 'SECRET_KEY|API_SECRET_KEY', dir];
+  // The fixed part of any audit (Node, the modules, the check registry, one git call): an empty repository.
+  const emptyDir = await mkdtemp(path.join(tmpdir(), 'tradesec-bench-empty-'));
+  spawnSync('git', ['init', '-q'], { cwd: emptyDir, env: GIT_ENV });
+  const floor = [process.execPath, BIN, 'audit', emptyDir, '--only', checks, '--format', 'json'];
 
   // One warm-up run each (page cache, git's index), then interleaved measured runs.
   const first = measure(audit, [0, 1, 3]);
   measure(grep, [0, 1]);
+  measure(floor, [0, 1]);
   const auditRuns = [];
   const rgRuns = [];
+  const floorRuns = [];
   for (let i = 0; i < runs; i++) {
     auditRuns.push(measure(audit, [0, 1, 3]));
     rgRuns.push(measure(grep, [0, 1]));
+    floorRuns.push(measure(floor, [0, 1]));
   }
+  await rm(emptyDir, { recursive: true, force: true });
   const report = parseJson(first, 'tradesec audit --format json');
   const auditMs = median(auditRuns.map((r) => r.ms));
   const rgMs = median(rgRuns.map((r) => r.ms));
   const ratio = auditMs / rgMs;
+  const floorMs = median(floorRuns.map((r) => r.ms));
   const peak = (list) =>
     list.some((r) => r.peakKiB !== undefined) ? Math.max(...list.map((r) => r.peakKiB ?? 0)) : undefined;
   const findings = report.checks.reduce((n, c) => n + c.findings.length, 0);
@@ -438,6 +447,10 @@ export default async function scale({ runs = 5, log = (line) => process.stderr.w
       { metric: `tradesec audit --only ${checks}`, value: `${(auditMs / 1000).toFixed(2)} s` },
       { metric: "rg -n 'SECRET_KEY|API_SECRET_KEY'", value: `${(rgMs / 1000).toFixed(2)} s` },
       { metric: 'ratio tradesec / rg', value: `${ratio.toFixed(2)}x`, goal: '<= 2x', ok: ratio <= 2 },
+      {
+        metric: 'same audit of an empty repository (start-up floor)',
+        value: `${(floorMs / 1000).toFixed(2)} s (${(floorMs / rgMs).toFixed(2)}x rg)`,
+      },
       { metric: 'peak memory tradesec', value: mib(peak([first, ...auditRuns])) },
       { metric: 'peak memory rg', value: mib(peak(rgRuns)) },
       { metric: 'checks', value: statuses || 'none of them is registered' },
