@@ -3,6 +3,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import {
+  BACKUP_DIR,
   type CheckContext,
   defineCheck,
   type FindingInput,
@@ -21,8 +22,6 @@ type IgnoreMatch = Awaited<ReturnType<GitRepo['ignoreMatches']>> extends Map<str
 /** What kind of secret a path names, judging by its name alone (`pem` needs a look at the content). */
 type SecretKind = 'env' | 'key' | 'pem' | 'backup';
 
-/** Where `tradesec rotate-keys` writes its backups of env files (src/keys/rotate.ts BACKUP_DIR): old keys. */
-const BACKUP_DIR = '.tradesec-backups';
 /** What tradesec recommends, from the shipped templates (templates/gitignore, templates/dockerignore). */
 const GITIGNORE_TEMPLATE = templatePatterns('gitignore');
 const DOCKERIGNORE_TEMPLATE = templatePatterns('dockerignore');

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { fingerprintSecret } from '../../src/audit/fingerprint.js';
+import { rotateKeys } from '../../src/keys/rotate.js';
 import { testCheck } from '../../test/helpers/check-tester.js';
 import { commitAll, git, gitInit } from '../../test/helpers/git.js';
 import secrets from './index.js';
@@ -85,6 +86,20 @@ testCheck(secrets, {
       files: {
         'app/broken.py': 'def f(:\n    \x22\x22\x22Rolling token of the prices.\x22\x22\x22\nX = 1\n',
       },
+    },
+    {
+      name: "rotate-keys' backup, lock and temporary files are not env files holding reused keys",
+      files: { '.env.production': env({ SECRET_KEY: r1, API_SECRET_KEY: r2 }) },
+      setup: async (dir) => {
+        // A real rotation of one key: its backup still holds the other key's current value.
+        await rotateKeys({ cwd: dir, files: ['.env.production'], keys: ['SECRET_KEY'], now: () => NOW });
+        // What an interrupted rotation leaves: a lock and a temporary new file, with the same keys.
+        const text = env({ SECRET_KEY: r1, API_SECRET_KEY: r2 });
+        await writeFile(path.join(dir, '.env.production.tradesec.lock'), 'tradesec-lock 1\npid 1\n');
+        await writeFile(path.join(dir, '.env.production.tradesec-4242-0a1b2c3d4e5f.tmp'), text);
+      },
+      now: NOW,
+      secrets: [r1, r2],
     },
     {
       name: 'strong base64url keys with fresh rotation records',

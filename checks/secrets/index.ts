@@ -6,6 +6,7 @@ import {
   descendantsOfType,
   type FindingInput,
   globMatcher,
+  isRotationArtefact,
   lineOf,
   parseEnvFile,
   parsePython,
@@ -246,10 +247,13 @@ export default defineCheck({
     const options = readOptions(ctx);
     const configured = ctx.settings.list('env-files');
     const isExample = globMatcher(EXAMPLE_ENV_FILES);
+    // rotate-keys' backups, locks and temporary files are not env files of the app (env-in-git guards them).
+    const envLike = (patterns: readonly string[]) =>
+      ctx.glob(patterns).then((fs) => fs.filter((f) => !isRotationArtefact(f.path)));
     const [prodFiles, exampleFiles, envFiles, dockerfiles, pyFiles] = await Promise.all([
-      ctx.glob([...PRODUCTION_ENV_FILES, ...configured]).then((fs) => fs.filter((f) => !isExample(f.path))),
-      ctx.glob(EXAMPLE_ENV_FILES),
-      ctx.glob(ANY_ENV_FILES).then((fs) => fs.filter((f) => !isExample(f.path))),
+      envLike([...PRODUCTION_ENV_FILES, ...configured]).then((fs) => fs.filter((f) => !isExample(f.path))),
+      envLike(EXAMPLE_ENV_FILES),
+      envLike(ANY_ENV_FILES).then((fs) => fs.filter((f) => !isExample(f.path))),
       ctx.glob(DOCKERFILES).then((fs) => fs.filter((f) => !f.path.endsWith('.dockerignore'))),
       ctx.glob(['*.py', '*.pyi']),
     ]);

@@ -1,7 +1,9 @@
 // A lock file beside an env file, so two rotations of the same file fail clearly instead of racing.
+
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { UsageError } from '../audit/errors.js';
+import { LOCK_SUFFIX } from './artefacts.js';
 import { errorCode, fsReason, type KeyFs } from './fs-layer.js';
 
 /** A held lock; release it when done. */
@@ -14,7 +16,7 @@ export interface FileLock {
 
 /** The lock file of `file`. */
 export function lockPathOf(file: string): string {
-  return `${file}.tradesec.lock`;
+  return `${file}${LOCK_SUFFIX}`;
 }
 
 /** Who wrote a lock: a pid alone can be reused (a restarted container's pid 1), so its start time and a token too. */

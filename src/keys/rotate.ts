@@ -4,6 +4,7 @@ import { constants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../audit/errors.js';
 import { fingerprintSecret } from '../audit/fingerprint.js';
+import { BACKUP_DIR } from './artefacts.js';
 import {
   dropPreviousInDocument,
   type EditResult,
@@ -27,8 +28,7 @@ export const DEFAULT_ENV_FILE = '.env.production';
 /** The keys rotated when none are named. */
 export const DEFAULT_KEYS: readonly string[] = ['SECRET_KEY', 'API_SECRET_KEY'];
 
-/** The directory, beside each env file, that holds its backups. */
-export const BACKUP_DIR = '.tradesec-backups';
+export { BACKUP_DIR } from './artefacts.js';
 
 /** What a rotation run does. */
 export interface RotateKeysOptions {
