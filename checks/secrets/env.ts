@@ -44,16 +44,21 @@ function resolveReference(
   entries: ReadonlyMap<string, EnvEntry>,
 ): { value: string; unresolved?: string } {
   let current = value;
+  let name = '';
   for (let depth = 0; depth < MAX_REFERENCE_DEPTH; depth++) {
     const m = REFERENCE.exec(current.trim());
     if (!m) return { value: current };
-    const name = m[1] ?? m[3] ?? '';
+    name = m[1] ?? m[3] ?? '';
     const target = entries.get(name);
     if (target) current = target.value;
     else if (m[2] !== undefined) return { value: m[2] };
-    else return { value: current, unresolved: name };
+    else return { value: current, unresolved: `${name}, which the file does not define` };
   }
-  return { value: current, unresolved: current };
+  // Only variable names go into the text: `current` may by now be the literal secret at the end of the chain.
+  return {
+    value: current,
+    unresolved: `${name} through more than ${MAX_REFERENCE_DEPTH} references (a loop, or too long a chain)`,
+  };
 }
 
 /** What one value turned out to be; only `ok` and `weak`/`uuid` values are real secrets worth tracing. */
@@ -87,8 +92,9 @@ export function examineProductionEnv(env: ParsedEnv, options: SecretsOptions, no
       rule: 'unresolved-reference',
       file,
       line: entry.line,
-      message: `${key} in ${file} is a reference to ${variable}, which the file does not define: the value is not examined`,
+      message: `${key} in ${file} is a reference to ${variable}: the value is not examined`,
       evidence: `${key} references ${variable}`,
+      secrets: [entry.value],
     });
   }
   for (const key of options.requiredKeys) {

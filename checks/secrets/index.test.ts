@@ -39,6 +39,7 @@ const r2 = key();
 const prev = key();
 const shared = key();
 const strongThenWeak = key();
+const chainEnd = `SuperSecretValue_${hexKey()}`;
 const hex16 = randomBytes(16).toString('hex');
 const uuid = '3f2b9c1e-7a4d-4e8b-9c2f-1d5e6a7b8c9d';
 const tracked1 = key();
@@ -584,6 +585,28 @@ testCheck(secrets, {
       ],
       status: 'fail',
       secrets: [vault],
+    },
+    {
+      name: 'a reference chain too long to follow: the note names variables, never the literal at its end',
+      files: {
+        '.env.production': [
+          FRESH,
+          `SECRET_KEY=${ref('A1')}`,
+          ...Array.from({ length: 9 }, (_, i) => `A${i + 1}=${ref(`A${i + 2}`)}`),
+          `A10=${chainEnd}`,
+          FRESH,
+          `API_SECRET_KEY=${s2}`,
+        ].join('\n'),
+      },
+      now: NOW,
+      findings: [{ rule: 'secrets/unresolved-reference', line: 2 }],
+      status: 'warn',
+      secrets: [chainEnd, s2],
+      verify: (result) => {
+        const note = result.checks[0]?.findings[0];
+        expect(note?.message).toContain('more than 8 references');
+        expect(note?.message).not.toContain(chainEnd);
+      },
     },
     {
       name: 'encoded placeholders are judged by what they decode to',
