@@ -1,5 +1,5 @@
 // The file-system and process operations key rotation performs, behind one interface so tests can inject failures.
-import { readFileSync, type Stats } from 'node:fs';
+import { readFileSync, readlinkSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { hostname } from 'node:os';
 
@@ -34,6 +34,8 @@ export interface KeyFs {
   /** When a process started (field 22 of /proc/<pid>/stat), to tell a reused pid apart; undefined when unknown. */
   startTime(pid: number): string | undefined;
   readonly hostname: string;
+  /** This process's pid namespace (`pid:[4026531836]`): pids from another one (another container) mean nothing here. */
+  readonly pidNamespace?: string;
   readonly pid: number;
   readonly uid: number;
   readonly gid: number;
@@ -81,10 +83,20 @@ export const nodeKeyFs: KeyFs = {
     }
   },
   hostname: hostname(),
+  pidNamespace: pidNamespace(),
   pid: process.pid,
   uid: process.getuid?.() ?? -1,
   gid: process.getgid?.() ?? -1,
 };
+
+function pidNamespace(): string | undefined {
+  try {
+    const ns = readlinkSync('/proc/self/ns/pid');
+    return /^\S+$/.test(ns) ? ns : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The error code of a failed file-system call, if any. */
 export function errorCode(err: unknown): string | undefined {

@@ -25,6 +25,8 @@ interface LockOwner {
   /** The process's start time, field 22 of /proc/<pid>/stat, when known. */
   start?: string;
   host?: string;
+  /** The writer's pid namespace: a second container sharing the volume has its own pid 1. */
+  ns?: string;
   token?: string;
 }
 
@@ -39,6 +41,7 @@ function formatOwner(owner: LockOwner): string {
   const lines = [HEADER, `pid ${owner.pid}`];
   if (owner.start) lines.push(`start ${owner.start}`);
   if (owner.host) lines.push(`host ${owner.host}`);
+  if (owner.ns) lines.push(`ns ${owner.ns}`);
   if (owner.token) lines.push(`token ${owner.token}`);
   return `${lines.join('\n')}\n`;
 }
@@ -57,7 +60,7 @@ function parseOwner(text: string): LockOwner | undefined {
   const pid = fields.get('pid');
   if (!pid || !/^\d+$/.test(pid)) return undefined;
   const owner: LockOwner = { pid: Number(pid) };
-  for (const key of ['start', 'host', 'token'] as const) {
+  for (const key of ['start', 'host', 'ns', 'token'] as const) {
     const value = fields.get(key);
     if (value) owner[key] = value;
   }
@@ -83,10 +86,13 @@ async function readHolder(fs: KeyFs, lockPath: string): Promise<Holder> {
 /** Whether the lock's writer is certainly gone, so its lock may be taken over. */
 function isStale(fs: KeyFs, owner: LockOwner): boolean {
   if (owner.token && held.has(owner.token)) return false;
-  // Our own pid in a lock we do not hold: an earlier process that had this pid (pid 1 of a restarted container).
-  if (owner.pid === fs.pid) return true;
-  // Another host's process table says nothing about its writer.
+  // Another host's process table, or another pid namespace's (a second container on the same volume, which may
+  // share the host's name), says nothing about the writer: only the user can tell that it is gone.
   if (owner.host && owner.host !== fs.hostname) return false;
+  if (owner.ns && owner.ns !== fs.pidNamespace) return false;
+  // Our own pid in a lock we do not hold, from our namespace: an earlier process that had this pid (pid 1 of a
+  // restarted container). Locks of older versions name no namespace and are judged the same way.
+  if (owner.pid === fs.pid) return true;
   if (!fs.isAlive(owner.pid)) return true;
   if (owner.start) {
     const now = fs.startTime(owner.pid);
@@ -137,6 +143,7 @@ export async function acquireLock(fs: KeyFs, file: string, label: string): Promi
     pid: fs.pid,
     ...(start ? { start } : {}),
     ...(fs.hostname ? { host: fs.hostname } : {}),
+    ...(fs.pidNamespace ? { ns: fs.pidNamespace } : {}),
     token: randomBytes(12).toString('hex'),
   };
   const token = me.token ?? '';

@@ -711,6 +711,25 @@ describe('the lock', () => {
     }
   });
 
+  it('refuses the lock of another pid namespace (a second container on the volume), even with our pid', async () => {
+    const ns = nodeKeyFs.pidNamespace;
+    expect(ns, 'this test needs /proc').toBeDefined();
+    const lockText = (otherNs: string) =>
+      `tradesec-lock 1\npid ${process.pid}\nhost ${nodeKeyFs.hostname}\nns ${otherNs}\ntoken 0123abcd\n`;
+    let dir = await envDir();
+    let file = path.join(dir, '.env.production');
+    await writeFile(lockPathOf(file), lockText('pid:[1]'));
+    await expect(rotateKeys(options(dir))).rejects.toThrow(
+      `(pid ${process.pid}); try again when it has finished, or remove .env.production.tradesec.lock`,
+    );
+    expect(await readFile(file, 'utf8')).toBe(ENV);
+    // The same pid written in our own namespace is an earlier process: stale.
+    dir = await envDir();
+    file = path.join(dir, '.env.production');
+    await writeFile(lockPathOf(file), lockText(ns ?? ''));
+    expect((await rotateKeys(options(dir)))[0]?.staleLockFrom).toBe(process.pid);
+  });
+
   it('refuses the lock of a process on another host, whose pid says nothing here', async () => {
     const dir = await envDir();
     const file = path.join(dir, '.env.production');
@@ -744,7 +763,7 @@ describe('the lock', () => {
     await rotateKeys(options(dir, { fs }));
     expect(seen[0]).toMatch(
       new RegExp(
-        `^tradesec-lock 1\npid ${process.pid}\nstart \\d+\nhost ${nodeKeyFs.hostname.replace(/[.]/g, '\\.')}\ntoken [0-9a-f]{24}\n$`,
+        `^tradesec-lock 1\npid ${process.pid}\nstart \\d+\nhost ${nodeKeyFs.hostname.replace(/[.]/g, '\\.')}\nns pid:\\[\\d+\\]\ntoken [0-9a-f]{24}\n$`,
       ),
     );
   });
