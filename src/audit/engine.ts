@@ -1,7 +1,7 @@
 // The audit engine: runs the selected checks on one shared context and resolves their findings.
 import path from 'node:path';
 import { createProbe, type Probe } from '../facts/probe.js';
-import { type Check, unreadableDirFinding } from './check.js';
+import { type Check, type Fact, unreadableDirFinding } from './check.js';
 import type { AuditConfig } from './config.js';
 import { type ContextOptions, checkContext, createAuditContext } from './context.js';
 import { UsageError } from './errors.js';
@@ -114,11 +114,19 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const root = path.resolve(options.root);
   const targets = options.targets ?? ['repo'];
   const config = options.config;
-  const selected = selectChecks(
+  const chosen = selectChecks(
     options.checks,
     options.only && options.only.length > 0 ? options.only : config.only,
     [...config.skip, ...(options.skip ?? [])],
-  ).filter((c) => c.meta.targets.some((t) => targets.includes(t)));
+  );
+  const selected = chosen.filter((c) => c.meta.targets.some((t) => targets.includes(t)));
+  // The same mistake one step later: `--only <a host check>` without --host would run nothing and pass.
+  if (selected.length === 0 && chosen.length > 0) {
+    const wanted = [...new Set(chosen.flatMap((c) => c.meta.targets))].join(', ');
+    throw new UsageError(
+      `no selected check audits the ${targets.join(', ')} target (they need: ${wanted}; see --host and --url)`,
+    );
+  }
   const now = options.now ?? new Date();
   const shared = createAuditContext({
     root,
@@ -142,7 +150,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       const started = performance.now();
       const base = { id: check.meta.id, point: check.meta.point, title: check.meta.title };
       let outcome: CheckOutcome;
-      // Whether the check looked at the discovered files: then directories that could not be listed matter to it.
+      // Whether the check looked at the discovered files, itself or through a shared fact (the app model, the
+      // Dockerfiles): then directories that could not be listed matter to it.
       let walked = false;
       const view = checkContext(shared, check.meta.id);
       Object.assign(view, {
@@ -153,6 +162,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
         glob: (patterns: string | readonly string[]) => {
           walked = true;
           return shared.glob(patterns);
+        },
+        fact: <T>(fact: Fact<T>) => {
+          walked = true;
+          return shared.fact(fact);
         },
       });
       try {

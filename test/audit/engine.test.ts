@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { baselineOf } from '../../src/audit/baseline.js';
-import { defineCheck, skip } from '../../src/audit/check.js';
+import { defineCheck, defineFact, skip } from '../../src/audit/check.js';
 import { defaultConfig, parseConfig } from '../../src/audit/config.js';
 import { auditExitCode, runAudit, selectChecks, validateConfigIds } from '../../src/audit/engine.js';
 import { UsageError } from '../../src/audit/errors.js';
@@ -124,10 +124,30 @@ describe('engine', () => {
       if (abs.endsWith('/secrets')) throw denied;
       return readdir(abs, { withFileTypes: true });
     };
+    // A check that sees the files only through a shared fact (as the app checks see the app model).
+    const envFact = defineFact('env-files', (ctx) => ctx.glob('*.env'));
+    const viaFact = defineCheck({
+      meta: {
+        id: 'via-fact',
+        point: 5,
+        title: 'Env files',
+        description: 'A fact.',
+        targets: ['repo'],
+        rules,
+      },
+      async run(ctx) {
+        const files = await ctx.fact(envFact);
+        return files.length ? [] : skip('not-applicable', 'no env file');
+      },
+    });
     const r = await audit({ 'app.conf': 'fine\n', 'secrets/prod.env': 'A=1\n' }, '', {
-      checks: [lineCheck, globbing],
+      checks: [lineCheck, globbing, viaFact],
       listDir,
     });
+    expect(r.checks[2]).toMatchObject({ status: 'fail' });
+    expect(r.checks[2]?.findings.map((f) => `${f.rule} ${f.file}`)).toEqual([
+      'via-fact/unreadable-file secrets',
+    ]);
     // lineCheck reads one file by name and never looks at the tree: the directory is not its business.
     expect(r.checks[0]?.status).toBe('pass');
     // Finding nothing to examine is not a skip when a directory could not be listed.
@@ -231,6 +251,16 @@ describe('engine', () => {
     ]);
     expect(() => selectChecks([lineCheck], ['nope'], [])).toThrow(UsageError);
     expect(() => selectChecks([lineCheck, leaky], ['lines'], ['lines'])).toThrow(/no checks selected/);
+  });
+
+  it('refuses a selection whose checks all need a target the audit does not have', async () => {
+    const hostOnly = defineCheck({
+      meta: { id: 'host-only', point: 6, title: 'Host', description: 'Host.', targets: ['host'], rules },
+      run: () => [],
+    });
+    await expect(audit({}, '', { checks: [lineCheck, hostOnly], only: ['host-only'] })).rejects.toThrow(
+      'no selected check audits the repo target (they need: host; see --host and --url)',
+    );
   });
 
   it('notes an inline ignore naming an unknown rule instead of dropping it in silence', async () => {
