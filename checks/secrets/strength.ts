@@ -20,8 +20,10 @@ const SHORT_VALUE = 8;
 /**
  * What a report shows for a secret value: its fingerprint, except for placeholders and very short values.
  * The fingerprint is an unsalted hash, so the fingerprint of "changeme" is one dictionary lookup away from
- * "changeme" itself; "placeholder value" says as much and gives nothing away. Baselines keep working:
- * a finding's own fingerprint is computed from its rule, its file and this text.
+ * "changeme" itself; "placeholder value" says as much and gives nothing away. A finding's own fingerprint is
+ * computed from its rule, file and this text, so it must not carry the value's hash either (the rest is in the
+ * report). The price: a baseline entry for "SECRET_KEY is a placeholder" covers any placeholder in that key,
+ * and baselines written before this change list such findings anew once.
  */
 export function shownFingerprint(value: string): string {
   if (isPlaceholder(value)) return 'placeholder value';
