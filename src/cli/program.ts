@@ -1,4 +1,5 @@
 // Shared plumbing of commands: running an action, turning errors into one line and an exit code.
+import { InvalidArgumentError } from 'commander';
 import { ExitCode, UsageError } from '../audit/errors.js';
 import type { Io } from './io.js';
 
@@ -58,6 +59,13 @@ export function commaList(value: string, previous: string[] = []): string[] {
       .map((s) => s.trim())
       .filter(Boolean),
   ];
+}
+
+/** A comma-separated list of check ids: an empty value (an unset CI variable) is a mistake, not "every check". */
+export function idList(value: string, previous: string[] = []): string[] {
+  const ids = commaList(value);
+  if (ids.length === 0) throw new InvalidArgumentError('it names no check (comma-separated check ids)');
+  return [...previous, ...ids];
 }
 
 /** Collects a repeatable option. */

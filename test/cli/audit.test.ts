@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,43 @@ async function run(args: string[], cwd?: string) {
 }
 
 describe('tradesec audit: exit codes and errors', () => {
+  it('refuses an empty --only or --skip (an unset CI variable) instead of running every check', async () => {
+    const dir = await tempDir();
+    for (const args of [
+      ['--only', ''],
+      ['--skip', ' , '],
+    ]) {
+      const r = await run(['audit', dir, ...args]);
+      expect(r).toMatchObject({ code: 2, out: '' });
+      expect(r.err).toContain('it names no check');
+    }
+  });
+
+  it('writes every report file or none, and checks the paths before the audit runs', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'afile'), 'x');
+    const cases: Array<[string[], string]> = [
+      [['-o', 'json=same.json', '-o', 'sarif=same.json'], 'same.json is named twice as an output:'],
+      [
+        ['-o', 'json=r.json', '--write-baseline', './r.json'],
+        'named twice as an output (as r.json and ./r.json)',
+      ],
+      [['-o', 'json=afile/x.json'], 'cannot write afile/x.json: afile is not a directory'],
+      [['-o', 'json=.'], 'cannot write .: is a directory'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(['audit', '.', ...args], dir);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toContain(message);
+    }
+    // A failure after one report was staged (/proc takes no new files, though it passes the early check)
+    // leaves neither report nor a temporary file behind.
+    const r = await run(['audit', '.', '-o', 'json=a.json', '-o', 'junit=/proc/tradesec-test.xml'], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('no report file was written');
+    expect((await readdir(dir)).filter((f) => f.includes('a.json'))).toEqual([]);
+  });
+
   it('exits 2 when --only and --skip leave no check', async () => {
     const dir = await tempDir();
     const r = await run(['audit', dir, '--only', 'secrets', '--skip', 'secrets']);

@@ -8,9 +8,9 @@ import { UsageError } from '../../audit/errors.js';
 import { parseSeverity } from '../../audit/severity.js';
 import type { AuditResult, Target } from '../../audit/types.js';
 import { describeFsError } from '../../facts/text.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { type StagedFile, stageFile } from '../../util/atomic-write.js';
 import { VERSION } from '../../version.js';
-import { action, type CliState, commaList, examples, repeatable } from '../program.js';
+import { action, type CliState, examples, idList, repeatable } from '../program.js';
 
 /** Report format names, listed here so that `--help` does not load the reporters. */
 const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'github'] as const;
@@ -19,10 +19,10 @@ const isFormat = (f: string): f is ReportFormat => (FORMATS as readonly string[]
 
 interface AuditFlags {
   format: string;
-  output: string[];
+  output?: string[];
   failOn?: string;
-  only: string[];
-  skip: string[];
+  only?: string[];
+  skip?: string[];
   config?: string;
   baseline?: string;
   writeBaseline?: string;
@@ -42,13 +42,13 @@ export function registerAudit(program: Command, state: CliState): void {
     .description('run the twelve-point production checklist against a repository (and the host)')
     .argument('[dir]', 'the repository to audit', '.')
     .option('-f, --format <format>', `report on stdout: ${FORMATS.join(', ')}`, 'text')
-    .option('-o, --output <format=file>', 'also write a report to a file (repeatable)', repeatable, [])
+    .option('-o, --output <format=file>', 'also write a report to a file (repeatable)', repeatable)
     .option(
       '--fail-on <severity>',
-      'exit 1 when a finding is at least this severe (default: medium, or the config)',
+      'exit 1 when a finding is at least this severe: critical, high, medium, low or info (default: medium, or the config)',
     )
-    .option('--only <ids>', 'run only these checks (comma-separated)', commaList, [])
-    .option('--skip <ids>', 'do not run these checks (comma-separated)', commaList, [])
+    .option('--only <ids>', 'run only these checks (comma-separated)', idList)
+    .option('--skip <ids>', 'do not run these checks (comma-separated)', idList)
     .option('-c, --config <file>', 'configuration file (default: <dir>/.tradesecrc when present)')
     .option('--baseline <file>', 'suppress findings recorded in this baseline')
     .option('--write-baseline <file>', 'record the current findings as the accepted baseline')
@@ -75,7 +75,8 @@ export function registerAudit(program: Command, state: CliState): void {
         ['tradesec audit --fix --dry-run', 'show the chmod fixes'],
         ['tradesec audit --host --root /mnt/image', 'a mounted image as the host'],
         ['tradesec audit --nginx-version 1.24.0', 'the nginx the config is deployed on'],
-      ]),
+      ]) +
+        '\nExit codes: 0 no finding at or above --fail-on, 1 some, 2 usage or configuration error, 3 a check crashed.\n',
     )
     .action(action(state, (dir: string, flags: AuditFlags) => audit(state, dir, flags)));
 }
@@ -100,7 +101,11 @@ async function audit(state: CliState, dir: string, flags: AuditFlags): Promise<n
   const format = flags.format;
   const nginxVersion =
     flags.nginxVersion === undefined ? undefined : parseNginxVersionFlag(flags.nginxVersion);
-  const outputs = flags.output.map(parseOutput);
+  const outputs = (flags.output ?? []).map(parseOutput);
+  await checkOutputs(io.cwd, [
+    ...outputs.map((o) => o.file),
+    ...(flags.writeBaseline ? [flags.writeBaseline] : []),
+  ]);
   const hostRoot = flags.root ? path.resolve(io.cwd, flags.root) : undefined;
   if (hostRoot) await assertDirectory(hostRoot, flags.root ?? '');
 
@@ -141,8 +146,8 @@ async function audit(state: CliState, dir: string, flags: AuditFlags): Promise<n
       config,
       version: VERSION,
       targets,
-      only: flags.only,
-      skip: flags.skip,
+      only: flags.only ?? [],
+      skip: flags.skip ?? [],
       inlineIgnores: flags.inlineIgnores && config.inlineIgnores,
       ...(hostRoot ? { hostRoot } : {}),
       ...(baseline ? { baseline, baselineName: flags.baseline } : {}),
@@ -160,12 +165,16 @@ async function audit(state: CliState, dir: string, flags: AuditFlags): Promise<n
   }
 
   const ctx = { checks, version: VERSION, color: io.color, failOn: config.failOn };
-  for (const { format, file } of outputs) {
-    await writeOutput(io.cwd, file, renderReport(format, result, { ...ctx, color: false }));
+  const files = outputs.map(({ format, file }) => ({
+    file,
+    content: renderReport(format, result, { ...ctx, color: false }),
+  }));
+  const b = flags.writeBaseline ? baselineOf(result) : undefined;
+  if (flags.writeBaseline && b) {
+    files.push({ file: flags.writeBaseline, content: `${JSON.stringify(b, null, 2)}\n` });
   }
-  if (flags.writeBaseline) {
-    const b = baselineOf(result);
-    await writeOutput(io.cwd, flags.writeBaseline, `${JSON.stringify(b, null, 2)}\n`);
+  await writeOutputs(io.cwd, files);
+  if (flags.writeBaseline && b) {
     io.stderr.write(
       `tradesec: wrote a baseline of ${b.findings.length} findings to ${flags.writeBaseline}\n`,
     );
@@ -174,15 +183,59 @@ async function audit(state: CliState, dir: string, flags: AuditFlags): Promise<n
   return auditExitCode(result, config.failOn);
 }
 
-/** Writes a report file whole or not at all, creating its directory; failures are one line. */
-async function writeOutput(cwd: string, file: string, content: string): Promise<void> {
-  const abs = path.resolve(cwd, file);
-  try {
-    await mkdir(path.dirname(abs), { recursive: true });
-    await writeFileAtomic(abs, content);
-  } catch (err) {
-    throw new UsageError(`cannot write ${file}: ${describeFsError(err)}`);
+/** Refuses, before the audit runs, output paths that collide or cannot be written. */
+async function checkOutputs(cwd: string, files: readonly string[]): Promise<void> {
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const abs = path.resolve(cwd, file);
+    const earlier = seen.get(abs);
+    if (earlier !== undefined) {
+      throw new UsageError(
+        `${file} is named twice as an output${earlier === file ? '' : ` (as ${earlier} and ${file})`}: one would overwrite the other`,
+      );
+    }
+    seen.set(abs, file);
+    const st = await stat(abs).catch(() => undefined);
+    if (st?.isDirectory()) throw new UsageError(`cannot write ${file}: is a directory`);
+    // The nearest existing parent must be a directory we can write in (mkdir creates the rest).
+    let parent = path.dirname(abs);
+    let pst = await stat(parent).catch(() => undefined);
+    while (!pst && path.dirname(parent) !== parent) {
+      parent = path.dirname(parent);
+      pst = await stat(parent).catch(() => undefined);
+    }
+    if (pst && !pst.isDirectory()) {
+      throw new UsageError(
+        `cannot write ${file}: ${path.relative(cwd, parent) || parent} is not a directory`,
+      );
+    }
+    await access(parent, constants.W_OK).catch((err: unknown) => {
+      throw new UsageError(`cannot write ${file}: ${describeFsError(err)}`);
+    });
   }
+}
+
+/** Writes the report files all or none: each is staged beside its destination, then all are put in place. */
+async function writeOutputs(
+  cwd: string,
+  files: ReadonlyArray<{ file: string; content: string }>,
+): Promise<void> {
+  const staged: StagedFile[] = [];
+  try {
+    for (const { file, content } of files) {
+      const abs = path.resolve(cwd, file);
+      try {
+        await mkdir(path.dirname(abs), { recursive: true });
+        staged.push(await stageFile(abs, content));
+      } catch (err) {
+        throw new UsageError(`cannot write ${file}: ${describeFsError(err)}; no report file was written`);
+      }
+    }
+  } catch (err) {
+    await Promise.all(staged.map((s) => s.discard()));
+    throw err;
+  }
+  for (const s of staged) await s.commit();
 }
 
 function parseOutput(spec: string): { format: ReportFormat; file: string } {
