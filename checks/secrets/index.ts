@@ -232,7 +232,7 @@ export default defineCheck({
         default: String(DEFAULTS.graceDays),
       },
       'min-bytes': {
-        description: 'Least entropy of a secret key, in bytes',
+        description: 'Least entropy of a secret key, in bytes (at least 16)',
         default: String(DEFAULTS.minBytes),
       },
     },
@@ -299,18 +299,19 @@ function readOptions(ctx: CheckContext): SecretsOptions {
       ctx.settings.get('required-keys') === undefined ? DEFAULTS.requiredKeys.split(',') : required,
     maxAgeDays: wholeNumber(ctx, 'max-age-days', DEFAULTS.maxAgeDays),
     graceDays: wholeNumber(ctx, 'grace-days', DEFAULTS.graceDays),
-    minBytes: wholeNumber(ctx, 'min-bytes', DEFAULTS.minBytes),
+    // Below 16 bytes (what secrets generate and rotate-keys refuse to make) the weak-key rule means nothing.
+    minBytes: wholeNumber(ctx, 'min-bytes', DEFAULTS.minBytes, 16),
   };
 }
 
-function wholeNumber(ctx: CheckContext, key: string, fallback: number): number {
+function wholeNumber(ctx: CheckContext, key: string, fallback: number, least = 1): number {
   const raw = ctx.settings.get(key);
   if (raw === undefined) return fallback;
   const n = Number(raw.trim());
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) {
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < least) {
     throw new ConfigError(
       ctx.config.file ?? '.tradesecrc',
-      `[secrets] ${key} must be a whole number of at least 1`,
+      `[secrets] ${key} must be a whole number of at least ${least}`,
     );
   }
   return n;

@@ -241,3 +241,20 @@ describe('the Python prefilter', () => {
     expect(mayHoldSecret(text)).toBe(false);
   });
 });
+
+describe('secrets settings', () => {
+  it('refuses a min-bytes below 16, which would make the weak-key rule meaningless', async () => {
+    const { runCase } = await import('../../test/helpers/check-tester.js');
+    const { default: secrets } = await import('./index.js');
+    const files = { '.env.production': 'SECRET_KEY=abc\nAPI_SECRET_KEY=def\n' };
+    await expect(
+      runCase(secrets, { name: 'min-bytes 1', files, config: '[secrets]\nmin-bytes = 1\n' }),
+    ).rejects.toThrow('.tradesecrc: [secrets] min-bytes must be a whole number of at least 16');
+    const { result } = await runCase(secrets, {
+      name: 'min-bytes 16',
+      files,
+      config: '[secrets]\nmin-bytes = 16\n',
+    });
+    expect(result.checks[0]?.status).toBe('fail');
+  });
+});

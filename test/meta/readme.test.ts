@@ -183,7 +183,7 @@ describe('README.md', () => {
     expect(ini).toBeDefined();
     const config = parseConfig(ini ?? '', '.tradesecrc');
     expect(config.failOn).toBe('high');
-    expect(config.ignores[0]).toMatchObject({ rule: 'secrets/placeholder', expires: '2026-06-30' });
+    expect(config.ignores[0]).toMatchObject({ rule: 'secrets/placeholder', expires: '2027-06-30' });
     expect(config.plugins).toEqual(['./tradesec-plugins/banner.mjs']);
     // Validate ids once every check the example names is registered.
     const named = ['secrets', 'env-in-git', 'file-perms', 'container'];
