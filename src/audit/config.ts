@@ -85,6 +85,38 @@ export async function loadConfig(root: string, explicit?: string, cwd = process.
   return parseConfig(text, shown);
 }
 
+/**
+ * ini keeps the last of two assignments of a key, so a second `fail-on` (or a repeated section's setting)
+ * would silently win over the first: refuse it, as unknown keys are refused. `key[] =` lines are lists.
+ */
+function assertNoDuplicateKeys(lines: readonly string[], shown: string): void {
+  let section = '';
+  const seen = new Map<string, number>();
+  lines.forEach((line, i) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith(';') || t.startsWith('#')) return;
+    const header = /^\[(.*)\]$/.exec(t);
+    if (header) {
+      section = (header[1] ?? '').trim();
+      return;
+    }
+    const eq = t.indexOf('=');
+    const key = (eq === -1 ? t : t.slice(0, eq)).trim();
+    if (key.endsWith('[]')) return;
+    const id = `${section}\0${key}`;
+    const first = seen.get(id);
+    if (first !== undefined) {
+      const where = section ? ` in [${section}]` : '';
+      throw new ConfigError(
+        shown,
+        `${key} is set twice${where} (lines ${first} and ${i + 1}): keep one`,
+        i + 1,
+      );
+    }
+    seen.set(id, i + 1);
+  });
+}
+
 /** Parses configuration text; `shown` names the file in error messages. */
 export function parseConfig(text: string, shown: string): AuditConfig {
   const lines = text.split(/\r?\n/);
@@ -94,6 +126,7 @@ export function parseConfig(text: string, shown: string): AuditConfig {
   };
   const keyLine = (key: string) => lineOf(new RegExp(`^\\s*${escapeRe(key)}(\\[\\])?\\s*=`));
   const sectionLine = (name: string) => lineOf(new RegExp(`^\\s*\\[\\s*${escapeRe(name)}\\s*\\]`));
+  assertNoDuplicateKeys(lines, shown);
   const raw = parseIni(text) as Record<string, unknown>;
   const config: AuditConfig = { ...defaultConfig(), file: shown };
 

@@ -277,6 +277,20 @@ describe('engine', () => {
     expect(known.checks[0]?.findings[0]?.message).toBe('bad line');
   });
 
+  it('refuses a key set twice in the config, where ini would keep the last one in silence', () => {
+    expect(() => parseConfig('fail-on = critical\n; later\nfail-on = info\n', '.tradesecrc')).toThrow(
+      '.tradesecrc:3: fail-on is set twice (lines 1 and 3): keep one',
+    );
+    expect(() =>
+      parseConfig(
+        '[secrets]\nmin-bytes = 32\n[https]\nnginx-version = 1.22.1\n[secrets]\nmin-bytes = 16\n',
+        'x',
+      ),
+    ).toThrow('x:6: min-bytes is set twice in [secrets] (lines 2 and 6): keep one');
+    // The same key in two sections, and list syntax, are fine.
+    expect(() => parseConfig('[a]\nk = 1\n[b]\nk = 2\nl[] = 1\nl[] = 2\n', 'x')).not.toThrow();
+  });
+
   it('rejects config naming unknown checks, rules or settings', () => {
     const v = (text: string) => () => validateConfigIds(parseConfig(text, '.tradesecrc'), [lineCheck]);
     expect(v('[severity]\nlines/nope = low\n')).toThrow(/unknown check or rule "lines\/nope"/);
