@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import { expect } from 'vitest';
 import { fingerprintSecret } from '../../src/audit/fingerprint.js';
 import { rotateKeys } from '../../src/keys/rotate.js';
 import { testCheck } from '../../test/helpers/check-tester.js';
 import { commitAll, git, gitInit } from '../../test/helpers/git.js';
+import { tempDir } from '../../test/helpers/temp.js';
 import secrets from './index.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
@@ -223,6 +225,30 @@ testCheck(secrets, {
   ],
 
   fail: [
+    {
+      name: 'env files that are links out of the root, broken links or FIFOs are not examined, and say so',
+      files: { 'app/main.py': 'X = 1\n' },
+      setup: async (dir) => {
+        const outside = await tempDir();
+        await writeFile(path.join(outside, 'real.env'), 'SECRET_KEY=changeme\n');
+        await symlink(path.join(outside, 'real.env'), path.join(dir, '.env.production'));
+        await mkdir(path.join(dir, 'deploy'));
+        await symlink(path.join(dir, 'nowhere.env'), path.join(dir, 'deploy', '.env.prod'));
+        await mkdir(path.join(dir, 'ops'));
+        await execa('mkfifo', [path.join(dir, 'ops', '.env.example')]);
+      },
+      findings: [
+        { rule: 'secrets/unreadable-file', file: '.env.production' },
+        { rule: 'secrets/unreadable-file', file: 'deploy/.env.prod' },
+        { rule: 'secrets/unreadable-file', file: 'ops/.env.example' },
+      ],
+      verify: (result) => {
+        const messages = result.checks[0]?.findings.map((f) => f.message) ?? [];
+        expect(messages[0]).toContain('a symbolic link to outside the audited directory, not followed');
+        expect(messages[1]).toContain('a broken symbolic link');
+        expect(messages[2]).toContain('not a regular file');
+      },
+    },
     {
       name: 'a configured env file is examined like .env.production',
       files: { 'deploy/prod.env': env({ SECRET_KEY: 'changeme', API_SECRET_KEY: hexKey() }) },

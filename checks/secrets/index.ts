@@ -257,8 +257,15 @@ export default defineCheck({
       ctx.glob(DOCKERFILES).then((fs) => fs.filter((f) => !f.path.endsWith('.dockerignore'))),
       ctx.glob(['*.py', '*.pyi']),
     ]);
+    // An env file that is a link out of the root, a broken link or a FIFO is not absent: it was not examined.
+    const envNames = globMatcher([...PRODUCTION_ENV_FILES, ...configured, ...EXAMPLE_ENV_FILES]);
+    const unfollowed = (await ctx.unfollowed()).filter(
+      (e) => envNames(e.path) && !isRotationArtefact(e.path),
+    );
+    const notExamined = unfollowed.map((e) => unreadableFinding(e.path, e.reason));
     // Example files alone are worth examining: a template holding the guide's key is copied by everyone.
     if (
+      notExamined.length === 0 &&
       prodFiles.length === 0 &&
       exampleFiles.length === 0 &&
       pyFiles.length === 0 &&
@@ -270,7 +277,7 @@ export default defineCheck({
       );
     }
 
-    const findings: FindingInput[] = [];
+    const findings: FindingInput[] = [...notExamined];
     const production = await readEnvFiles(ctx, prodFiles, findings);
     for (const env of production) findings.push(...examineProductionEnv(env, options, ctx.now));
     const keys = traceableKeys(production, options.minBytes);

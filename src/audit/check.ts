@@ -23,6 +23,12 @@ export interface UnreadableDir {
   error: string;
 }
 
+/** An entry that file discovery did not follow: its posix path relative to the root and why. */
+export interface UnfollowedEntry {
+  path: string;
+  reason: string;
+}
+
 /** This check's section of `.tradesecrc`. */
 export interface CheckSettings {
   /** The raw value, or undefined. */
@@ -51,6 +57,11 @@ export interface AuditContext {
   files(): Promise<RepoFile[]>;
   /** Directories under the root that file discovery could not list (their files are missing from `files()`). */
   unreadableDirs(): Promise<UnreadableDir[]>;
+  /**
+   * Entries file discovery leaves out on purpose (a link leaving the root or broken, a FIFO): a check whose
+   * file is one of them says so instead of passing as if the file were absent.
+   */
+  unfollowed(): Promise<UnfollowedEntry[]>;
   /** Files whose relative path matches any glob; a glob without `/` matches the file name at any depth. */
   glob(patterns: string | readonly string[]): Promise<RepoFile[]>;
   /**

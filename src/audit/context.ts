@@ -5,7 +5,14 @@ import { type DiscoveryOptions, discoverFiles, type RepoFile } from '../facts/di
 import { GitRepo } from '../facts/git.js';
 import type { Probe } from '../facts/probe.js';
 import { readTextFile, type TextFile } from '../facts/text.js';
-import type { AuditContext, CheckContext, CheckSettings, Fact, UnreadableDir } from './check.js';
+import type {
+  AuditContext,
+  CheckContext,
+  CheckSettings,
+  Fact,
+  UnfollowedEntry,
+  UnreadableDir,
+} from './check.js';
 import { type AuditConfig, splitList } from './config.js';
 import type { Target } from './types.js';
 
@@ -52,6 +59,7 @@ export function createAuditContext(options: ContextOptions): AuditContext {
   const facts = new Map<Fact<unknown>, Promise<unknown>>();
   let files: Promise<RepoFile[]> | undefined;
   const unreadableDirs: UnreadableDir[] = [];
+  const unfollowed: UnfollowedEntry[] = [];
   let git: Promise<GitRepo | { reason: string }> | undefined;
 
   const ctx: AuditContext = {
@@ -66,6 +74,7 @@ export function createAuditContext(options: ContextOptions): AuditContext {
       files ??= discoverFiles(root, {
         exclude: excluded,
         onUnreadable: (p, error) => unreadableDirs.push({ path: p, error }),
+        onUnfollowed: (p, reason) => unfollowed.push({ path: p, reason }),
         ...(options.listDir ? { listDir: options.listDir } : {}),
       });
       return files;
@@ -73,6 +82,10 @@ export function createAuditContext(options: ContextOptions): AuditContext {
     async unreadableDirs() {
       await ctx.files();
       return [...unreadableDirs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    },
+    async unfollowed() {
+      await ctx.files();
+      return [...unfollowed].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
     async glob(patterns) {
       const match = globMatcher(patterns);

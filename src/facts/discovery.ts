@@ -44,6 +44,8 @@ export interface DiscoveryOptions {
   exclude?: (relPath: string) => boolean;
   /** Told about each directory that could not be listed (`.` for the root), with a short error. */
   onUnreadable?: (relPath: string, error: string) => void;
+  /** Told about each entry that is not listed on purpose: a link leaving the root or broken, a FIFO, a socket. */
+  onUnfollowed?: (relPath: string, reason: string) => void;
   /** Lists a directory (tests inject failures: they run as root, which can list any directory). */
   listDir?: (dirAbs: string) => Promise<import('node:fs').Dirent[]>;
 }
@@ -77,10 +79,22 @@ export async function discoverFiles(root: string, options: DiscoveryOptions = {}
         out.push({ path: rel, abs, symlink: false });
       } else if (entry.isSymbolicLink()) {
         const target = await realpath(abs).catch(() => undefined);
-        if (!target || !isInside(realRoot, target)) continue;
+        if (!target) {
+          options.onUnfollowed?.(rel, 'a broken symbolic link');
+          continue;
+        }
+        if (!isInside(realRoot, target)) {
+          options.onUnfollowed?.(rel, 'a symbolic link to outside the audited directory, not followed');
+          continue;
+        }
         const st = await lstat(target).catch(() => undefined);
         // Symlinked directories are not walked: their files are listed where they really live.
         if (st?.isFile()) out.push({ path: rel, abs, symlink: true });
+        else if (st && !st.isDirectory())
+          options.onUnfollowed?.(rel, 'a link to something that is not a regular file');
+      } else {
+        // A FIFO would block a read, a socket or a device has no content to examine.
+        options.onUnfollowed?.(rel, 'not a regular file');
       }
     }
     await Promise.all(subdirs.map(([abs, rel]) => walk(abs, rel)));
