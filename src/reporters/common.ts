@@ -59,10 +59,14 @@ export function verdictOf(result: AuditResult, failOn: Severity): Verdict {
   const reasons: string[] = [];
   if (blocking > 0) reasons.push(`${plural(blocking, 'finding')} at or above ${failOn}`);
   if (errored > 0) reasons.push(`${plural(errored, 'check')} could not run`);
+  // Every check skipping (an empty directory, a wrong path, exclude = **) is not a clean bill: say so.
+  const examinedNothing = result.checks.length > 0 && result.checks.every((c) => c.status === 'skip');
   const text =
-    exitCode === 0
-      ? `passes at --fail-on ${failOn}: no finding at or above ${failOn}`
-      : `fails at --fail-on ${failOn}: ${reasons.join(', ')}`;
+    exitCode !== 0
+      ? `fails at --fail-on ${failOn}: ${reasons.join(', ')}`
+      : examinedNothing
+        ? `passes at --fail-on ${failOn}, but examined nothing: every check skipped (is this the right directory?)`
+        : `passes at --fail-on ${failOn}: no finding at or above ${failOn}`;
   return { exitCode, blocking, errored, text };
 }
 

@@ -78,6 +78,14 @@ describe('text reporter', () => {
     );
     noError.checks[3]?.findings.splice(2, 1);
     expect(last(noError, 'critical')).toMatch(/Audit passes at --fail-on critical/);
+    // every check skipped: it passes, and says that nothing was examined
+    const skipped = {
+      ...clean,
+      checks: clean.checks.map((c) => ({ ...c, status: 'skip' as const, findings: [] })),
+    };
+    expect(last(skipped, 'medium')).toMatch(
+      /Audit passes at --fail-on medium, but examined nothing: every check skipped/,
+    );
   });
 
   it('is plain ASCII with no ANSI codes when colour is off', () => {
