@@ -48,7 +48,7 @@ export interface RotateKeysOptions {
   newSecret?: () => string;
   /** The plan the user confirmed (from planKeyRotation): a file whose content has changed since is refused. */
   expected?: readonly FileReport[];
-  /** With drop-previous: drop `<KEY>_PREVIOUS` even within the grace period. */
+  /** Remove `<KEY>_PREVIOUS` even within the grace period (a leaked key): by dropping it, or by rotating again. */
   force?: boolean;
   /** Test-only: sleep this long between the steps of a rotation, to widen the windows a crash test aims at. */
   pauseMs?: number;
@@ -276,6 +276,7 @@ function editFile(
       return { result, reports };
     }
     const states = inspectKeys(doc, opts.keys, { add: Boolean(opts.add) });
+    checkGracePeriod(doc, opts, loaded.display);
     const rotations = states.map((s) => ({ key: s.key, newValue: valueFor(s.key, s.value) }));
     const result = rotateInDocument(doc, rotations, now);
     const set: Record<string, string> = {};
@@ -367,24 +368,46 @@ async function plan(opts: RotateKeysOptions, thorough: boolean, parse: Parser): 
 
 const DAY_MS = 86_400_000;
 
+interface RecentRotation {
+  rotated: Date;
+  /** Whole days left of the grace period (at least 1). */
+  left: number;
+  /** 1-based line of the key. */
+  line: number;
+}
+
+/** The rotation record above `key` when it is younger than the grace period and a `<KEY>_PREVIOUS` exists. */
+function recentRotation(doc: EnvDocument, key: string, now: number): RecentRotation | undefined {
+  if (!doc.assignments.some((a) => a.key === `${key}${PREVIOUS_SUFFIX}`)) return undefined;
+  const assignment = doc.assignments.find((a) => a.key === key);
+  if (!assignment || assignment.first === 0) return undefined;
+  const rotated = parseRotationRecord(doc.lines[assignment.first - 1]?.text ?? '');
+  if (!rotated) return undefined;
+  const ends = rotated.getTime() + GRACE_PERIOD_DAYS * DAY_MS;
+  if (ends <= now) return undefined;
+  return { rotated, left: Math.ceil((ends - now) / DAY_MS), line: assignment.first + 1 };
+}
+
 /**
- * Refuses to drop `<KEY>_PREVIOUS` while the rotation record above the key is younger than the grace
- * period, unless forced: clients may still use the old key. A key without a record is not refused.
+ * Refuses, unless forced, to remove a `<KEY>_PREVIOUS` younger than the grace period: clients may still use
+ * that old key. Dropping it (`drop-previous`) and replacing it by rotating again (`rotate`) both remove it.
+ * A key without a rotation record is not refused.
  */
 function checkGracePeriod(doc: EnvDocument, opts: RotateKeysOptions, display: string): void {
   if (opts.force) return;
   const now = (opts.now ?? (() => new Date()))().getTime();
   for (const key of opts.keys) {
-    if (!doc.assignments.some((a) => a.key === `${key}${PREVIOUS_SUFFIX}`)) continue;
-    const assignment = doc.assignments.find((a) => a.key === key);
-    if (!assignment || assignment.first === 0) continue;
-    const rotated = parseRotationRecord(doc.lines[assignment.first - 1]?.text ?? '');
-    if (!rotated) continue;
-    const ends = rotated.getTime() + GRACE_PERIOD_DAYS * DAY_MS;
-    if (ends <= now) continue;
-    const left = Math.ceil((ends - now) / DAY_MS);
+    const recent = recentRotation(doc, key, now);
+    if (!recent) continue;
+    const on = recent.rotated.toISOString().slice(0, 10);
+    const days = `${recent.left} day${recent.left === 1 ? '' : 's'} left`;
+    if (opts.action === 'drop-previous') {
+      throw new UsageError(
+        `${display}:${recent.line}: ${key} was rotated on ${on}; its ${GRACE_PERIOD_DAYS}-day grace period has ${days} (pass --force to drop ${key}${PREVIOUS_SUFFIX} now)`,
+      );
+    }
     throw new UsageError(
-      `${display}:${assignment.first + 1}: ${key} was rotated on ${rotated.toISOString().slice(0, 10)}; its ${GRACE_PERIOD_DAYS}-day grace period has ${left} day${left === 1 ? '' : 's'} left (pass --force to drop ${key}${PREVIOUS_SUFFIX} now)`,
+      `${display}:${recent.line}: ${key} was last rotated on ${on} (${GRACE_PERIOD_DAYS}-day grace period, ${days}); rotating again would drop the earlier previous key, ${key}${PREVIOUS_SUFFIX}, and cut off clients still using it (pass --force if that key leaked); the file is unchanged`,
     );
   }
 }
@@ -400,6 +423,7 @@ function checkFile(parse: Parser, loaded: Loaded, opts: RotateKeysOptions): bool
       return doc.assignments.some((a) => previous.has(a.key));
     }
     inspectKeys(doc, opts.keys, { add: Boolean(opts.add) });
+    checkGracePeriod(doc, opts, loaded.display);
     return true;
   } catch (err) {
     problem(loaded.display, err);

@@ -116,7 +116,8 @@ describe('tradesec rotate-keys', () => {
       expect((await run(dir, ['rotate-keys', '--yes'])).code).toBe(0);
       between = await readFile(file, 'utf8');
     };
-    const r = await run(dir, ['rotate-keys'], { interactive: true });
+    // --force: without it, rotating again within the grace period is refused before the file is compared.
+    const r = await run(dir, ['rotate-keys', '--force'], { interactive: true });
     expect(r.code).toBe(2);
     expect(r.err).toBe(
       'tradesec: .env.production changed since it was read; run again (the file is unchanged)\n',
@@ -232,6 +233,26 @@ describe('tradesec rotate-keys', () => {
     );
   });
 
+  it('refuses to rotate again within the grace period unless --force, changing nothing', async () => {
+    const dir = await envDir();
+    const file = path.join(dir, '.env.production');
+    expect((await run(dir, ['rotate-keys', '--yes'])).code).toBe(0);
+    const once = await readFile(file, 'utf8');
+    for (const args of [['--yes'], ['--dry-run'], ['--yes', '--json']]) {
+      const r = await run(dir, ['rotate-keys', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(
+        /^tradesec: \.env\.production:3: SECRET_KEY was last rotated on \d{4}-\d{2}-\d{2} \(7-day grace period, 7 days left\); rotating again would drop the earlier previous key, SECRET_KEY_PREVIOUS, and cut off clients still using it \(pass --force if that key leaked\); the file is unchanged\n$/,
+      );
+      expect(oneLine(r.err)).toBe(true);
+    }
+    expect(await readFile(file, 'utf8')).toBe(once);
+    const forced = await run(dir, ['rotate-keys', '--yes', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.out).toContain('old value kept as SECRET_KEY_PREVIOUS (replacing the earlier one)');
+    expect(dotenvParse(await readFile(file)).SECRET_KEY_PREVIOUS).toBe(dotenvParse(once).SECRET_KEY);
+  });
+
   it('runs --restart without a shell and reports its exit code', async () => {
     const dir = await envDir();
     const node = process.execPath;
@@ -252,7 +273,7 @@ describe('tradesec rotate-keys', () => {
   it('exits 3 with one line when the restart command fails, is killed or is missing; the keys stay rotated', async () => {
     const dir = await envDir();
     const restartWith = (command: string) =>
-      run(dir, ['rotate-keys', '--yes', '--json', '--restart', command]);
+      run(dir, ['rotate-keys', '--yes', '--force', '--json', '--restart', command]);
     const hand = 'the keys are rotated, restart the app by hand\n';
     const failing = await restartWith(`"${process.execPath}" -e "process.exit(4)"`);
     expect(failing.code).toBe(3);
@@ -338,13 +359,6 @@ describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () =>
         await mkdir(path.join(dir, '.tradesec-backups'));
         await chmod(path.join(dir, '.tradesec-backups'), 0o755);
       },
-    ],
-    [
-      '--force without --drop-previous',
-      ENV,
-      ['--force'],
-      'tradesec: --force only goes with --drop-previous',
-      async () => {},
     ],
     [
       'a file with another hard link',

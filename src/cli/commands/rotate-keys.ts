@@ -51,7 +51,7 @@ export function registerRotateKeys(program: Command, state: CliState): void {
     .option('--drop-previous', 'after the grace period: remove the <KEY>_PREVIOUS values instead of rotating')
     .option(
       '--force',
-      `with --drop-previous: drop them even within the ${GRACE_PERIOD_DAYS}-day grace period (a leaked key)`,
+      `remove <KEY>_PREVIOUS even within the ${GRACE_PERIOD_DAYS}-day grace period (a leaked key): with --drop-previous, or when rotating again replaces it`,
     )
     .option('--add', 'create listed keys that are absent instead of refusing')
     .option('--follow-symlinks', 'rotate the file a symbolic link points to (refused otherwise)')
@@ -74,6 +74,7 @@ export function registerRotateKeys(program: Command, state: CliState): void {
         ['tradesec rotate-keys --keys API_SECRET_KEY --yes', 'one key'],
         ['tradesec rotate-keys --drop-previous --yes', 'end the grace period'],
         ['tradesec rotate-keys --drop-previous --force --yes', 'a leaked key: no grace period'],
+        ['tradesec rotate-keys --force --yes', 'rotate again within the grace period (a leaked key)'],
       ]) +
         '\nThe old value stays as <KEY>_PREVIOUS so the app can accept both while clients move to the new key\n' +
         '(docs/key-rotation.md shows how). Values are never printed: only sha256 fingerprints.\n' +
@@ -109,7 +110,6 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
     '../../keys/generate.js'
   );
   if (flags.dropPrevious && flags.add) throw new UsageError('--add and --drop-previous do not go together');
-  if (flags.force && !flags.dropPrevious) throw new UsageError('--force only goes with --drop-previous');
   const bytes = parseSecretBytes(flags.bytes ?? '32');
   const format = parseSecretFormat(flags.format ?? 'base64url');
   const short = flags.dropPrevious ? undefined : shortSecretWarning(bytes);
