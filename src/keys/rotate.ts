@@ -58,7 +58,10 @@ export interface RotateKeysOptions {
 export interface KeyReport {
   key: string;
   action: KeyEdit['action'];
-  /** 1-based line of the key (or of the removed `_PREVIOUS`) after the edit. */
+  /**
+   * 1-based line of the key (or of the removed `_PREVIOUS`) in the file as the user has it: before the
+   * edit on a dry run, after it otherwise. A key a dry run would add gets the line it would have.
+   */
   line: number;
   /** Fingerprint of the value before (absent when the key was absent or empty). */
   oldFingerprint?: string;
@@ -293,7 +296,8 @@ function editFile(
       return {
         key: e.key,
         action: e.action,
-        line: e.line,
+        // A dry run changes nothing, so the line is where the key is now (a rotation record goes above it).
+        line: dryRun ? (e.lineBefore ?? e.line) : e.line,
         ...(old ? { oldFingerprint: fingerprintSecret(old) } : {}),
         ...(dryRun ? {} : { newFingerprint: fingerprintSecret(fresh) }),
         previousKept: e.previousKept,

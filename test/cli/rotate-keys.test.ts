@@ -126,12 +126,32 @@ describe('tradesec rotate-keys', () => {
     expect(dotenvParse(between).SECRET_KEY_PREVIOUS).toBe(OLD_SECRET);
   });
 
+  it('gives a dry run the lines of the file as it is, not after the rotation records are inserted', async () => {
+    const text = `# app\nAPP_ENV=production\nDEBUG=false\n\nSECRET_KEY=${OLD_SECRET}\n`;
+    const dir = await envDir(text);
+    const r = await run(dir, ['rotate-keys', '--dry-run', '--keys', 'SECRET_KEY,NEW_KEY', '--add']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      `would rotate SECRET_KEY  line 5  ${fingerprintSecret(OLD_SECRET)} -> (new value)`,
+    );
+    // An added key has no line yet: the one it would get is said to be after the change.
+    expect(r.out).toContain('would add NEW_KEY     line 9 after the change');
+    const json = await run(dir, ['rotate-keys', '--dry-run', '--json', '--keys', 'SECRET_KEY']);
+    expect(JSON.parse(json.out).files[0].keys[0]).toMatchObject({ key: 'SECRET_KEY', line: 5 });
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(text);
+    // The rotation itself reports where the key is afterwards, below its rotation record.
+    const done = await run(dir, ['rotate-keys', '--yes', '--keys', 'SECRET_KEY']);
+    expect(done.out).toContain('rotated SECRET_KEY  line 6  ');
+    const after = (await readFile(path.join(dir, '.env.production'), 'utf8')).split('\n');
+    expect(after[5]).toMatch(/^SECRET_KEY=/);
+  });
+
   it('prints what a dry run would change and changes nothing', async () => {
     const dir = await envDir();
     const r = await run(dir, ['rotate-keys', '--dry-run', '--restart', 'systemctl restart "trading app"']);
     expect(r.code).toBe(0);
     expect(r.out).toContain(
-      `would rotate SECRET_KEY      line 3  ${fingerprintSecret(OLD_SECRET)} -> (new value)`,
+      `would rotate SECRET_KEY      line 2  ${fingerprintSecret(OLD_SECRET)} -> (new value)`,
     );
     expect(r.out).toContain('backup would go to .tradesec-backups/');
     expect(r.out).toContain("would run: systemctl restart 'trading app'\n");

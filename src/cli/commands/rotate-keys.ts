@@ -238,7 +238,9 @@ function writeFile(state: CliState, f: FileReport, dryRun: boolean): void {
     out.push(`${f.file}:`);
     const width = Math.max(...f.keys.map((k) => k.key.length));
     for (const k of f.keys) {
-      let line = `  ${verb(k.action)} ${k.key.padEnd(width)}  line ${k.line}`;
+      // On a dry run, lines are those of the file as it is; an added key has none yet.
+      const after = dryRun && k.action === 'added' ? ' after the change' : '';
+      let line = `  ${verb(k.action)} ${k.key.padEnd(width)}  line ${k.line}${after}`;
       if (k.action === 'dropped') {
         line += `  (${k.key}_PREVIOUS removed)`;
       } else {
