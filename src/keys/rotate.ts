@@ -320,10 +320,21 @@ async function loadAll(fs: KeyFs, opts: RotateKeysOptions): Promise<Loaded[]> {
   return out;
 }
 
+/** A variable name as env files and the shells that source them accept it (dotenv also allows `.` and `-`, a shell does not). */
+const KEY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 function checkKeys(keys: readonly string[]): void {
   if (keys.length === 0) throw new UsageError('no keys to rotate (name them with --keys)');
   for (const key of keys) {
-    if (!/^[\w.-]+$/.test(key)) throw new UsageError(`"${key}" is not a valid env key name`);
+    if (!KEY_NAME.test(key)) {
+      // Whatever follows an `=` may be a value pasted by mistake: it is never echoed.
+      const eq = key.indexOf('=');
+      const shownKey = eq < 0 ? key : `${key.slice(0, eq)}=...`;
+      const hint = eq < 0 ? '' : ' (--keys takes names, not KEY=value)';
+      throw new UsageError(
+        `"${shownKey}" is not a valid env variable name: use letters, digits and _, not starting with a digit (${KEY_NAME.source})${hint}`,
+      );
+    }
     if (key.endsWith(PREVIOUS_SUFFIX)) {
       throw new UsageError(
         `${key} holds a previous value; name the key itself (${key.slice(0, -PREVIOUS_SUFFIX.length)})`,

@@ -327,7 +327,44 @@ describe('tradesec rotate-keys', () => {
 });
 
 describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () => {
-  const cases: Array<[string, string, string[], string | RegExp, (dir: string) => Promise<void>]> = [
+  const rule = 'use letters, digits and _, not starting with a digit (^[A-Za-z_][A-Za-z0-9_]*$)';
+  // [case, file content, --keys and more, the name as the message shows it, what follows the rule]
+  const badKeyNameInput: Array<[string, string, string[], string, string]> = [
+    [
+      'a key name with a hyphen, even with --add and --dry-run',
+      ENV,
+      ['lower-case', '--add', '--dry-run'],
+      'lower-case',
+      '',
+    ],
+    [
+      'a key name with a hyphen that dotenv reads in the file (a shell does not)',
+      `${ENV}lower-case=x\n`,
+      ['lower-case'],
+      'lower-case',
+      '',
+    ],
+    ['a key name with a dot, even among valid ones', ENV, ['SECRET_KEY,a.b', '--add'], 'a.b', ''],
+    ['a key name starting with a digit', ENV, ['1KEY'], '1KEY', ''],
+    [
+      'a KEY=value given as a key name, without echoing the value',
+      ENV,
+      ['SECRET_KEY=not-to-be-printed', '--add'],
+      'SECRET_KEY=...',
+      ' (--keys takes names, not KEY=value)',
+    ],
+  ];
+  type Case = [string, string, string[], string | RegExp, (dir: string) => Promise<void>];
+  const badKeyNames = badKeyNameInput.map(
+    ([name, content, [keys, ...more], shown, tail]): Case => [
+      name,
+      content,
+      ['--keys', keys ?? '', ...more],
+      `tradesec: "${shown}" is not a valid env variable name: ${rule}${tail}`,
+      async () => {},
+    ],
+  );
+  const cases: Case[] = [
     [
       'a missing file',
       ENV,
@@ -335,6 +372,7 @@ describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () =>
       'tradesec: missing.env: no such file (name it with --env-file)',
       async () => {},
     ],
+    ...badKeyNames,
     [
       'a symbolic link',
       ENV,

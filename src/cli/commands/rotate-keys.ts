@@ -40,7 +40,7 @@ export function registerRotateKeys(program: Command, state: CliState): void {
     .option('--env-file <file>', 'env file to edit (repeatable; default: .env.production)', repeatable)
     .option(
       '--keys <keys>',
-      'keys to rotate, comma-separated (default: SECRET_KEY,API_SECRET_KEY)',
+      'keys to rotate, comma-separated names of letters, digits and _ (default: SECRET_KEY,API_SECRET_KEY)',
       commaList,
     )
     .option('--dry-run', 'print what would change (keys, lines, fingerprints) and change nothing')
