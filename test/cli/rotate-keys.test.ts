@@ -35,8 +35,12 @@ async function envDir(content = ENV, name = '.env.production'): Promise<string> 
 }
 
 /** Runs the CLI in `dir`; asserts that no value, old or new, appears in anything it printed. */
-async function run(dir: string, args: string[], extra: { interactive?: boolean } = {}) {
-  const io = memoryIo({ cwd: dir, interactive: extra.interactive ?? false });
+async function run(
+  dir: string,
+  args: string[],
+  extra: { interactive?: boolean; env?: Record<string, string> } = {},
+) {
+  const io = memoryIo({ cwd: dir, interactive: extra.interactive ?? false, env: extra.env ?? {} });
   const code = await main(args, io);
   const out = io.out();
   const err = io.err();
@@ -85,8 +89,13 @@ describe('tradesec rotate-keys', () => {
     expect(r).toEqual({
       code: 2,
       out: '',
-      err: 'tradesec: about to rotate SECRET_KEY, API_SECRET_KEY in .env.production: pass --yes to confirm (no terminal to ask)\n',
+      err: 'tradesec: about to rotate SECRET_KEY, API_SECRET_KEY in .env.production: pass --yes to confirm (stdin is not a terminal to ask on)\n',
     });
+    // With CI set, prompts are off even on a terminal: the message gives that reason.
+    const ci = await run(dir, ['rotate-keys', '--keys', 'SECRET_KEY'], { env: { CI: '1' } });
+    expect(ci.err).toBe(
+      'tradesec: about to rotate SECRET_KEY in .env.production: pass --yes to confirm (CI is set, so tradesec does not ask)\n',
+    );
     expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
   });
 
@@ -373,6 +382,13 @@ describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () =>
       async () => {},
     ],
     ...badKeyNames,
+    [
+      'an empty --env-file (it would name the working directory)',
+      ENV,
+      ['--env-file', 'other.env', '--env-file', ''],
+      'tradesec: --env-file needs a path',
+      async () => {},
+    ],
     [
       'a symbolic link',
       ENV,

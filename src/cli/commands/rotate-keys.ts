@@ -119,6 +119,8 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
     const { splitCommand } = await import('../../keys/split-command.js');
     restart = splitCommand(flags.restart);
   }
+  // '' would resolve to the working directory itself.
+  if (flags.envFile?.includes('')) throw new UsageError('--env-file needs a path');
   const pauseMs = pauseFrom(io.env);
   const opts: RotateKeysOptions = {
     cwd: io.cwd,
@@ -158,7 +160,8 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
   }
   if (!flags.yes) {
     const what = `${flags.dropPrevious ? 'remove the previous values of' : 'rotate'} ${opts.keys.join(', ')} in ${changing.map((f) => f.file).join(', ')}`;
-    if (!io.interactive) throw new UsageError(`about to ${what}: pass --yes to confirm (no terminal to ask)`);
+    if (!io.interactive)
+      throw new UsageError(`about to ${what}: pass --yes to confirm (${noPromptReason(io)})`);
     const { confirm } = await import('@inquirer/prompts');
     const ok = await confirm({
       message: `${what[0]?.toUpperCase()}${what.slice(1)} (a backup is kept)?`,
@@ -212,6 +215,11 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
     return ExitCode.internal;
   }
   return ExitCode.ok;
+}
+
+/** Why tradesec does not ask: prompts are off when CI is set or stdin is not a terminal (see processIo). */
+function noPromptReason(io: CliState['io']): string {
+  return io.env.CI ? 'CI is set, so tradesec does not ask' : 'stdin is not a terminal to ask on';
 }
 
 /** argv as a shell would need it typed, for messages. */
