@@ -223,6 +223,8 @@ export interface KeyEdit {
   previousRemoved: number;
   /** 1-based line of the key in the new text. */
   line: number;
+  /** 1-based line of the key in the text before the edit (absent for an added key). */
+  lineBefore?: number;
 }
 
 /** The edited text and what changed. */
@@ -313,6 +315,7 @@ export function rotateInDocument(doc: EnvDocument, rotations: readonly Rotation[
       previousKept,
       previousRemoved: state.previous.length,
       line: 0,
+      lineBefore: a.first + 1 + newlines(span.slice(0, a.keyStart)),
     });
   });
   const lines = applySplices(doc, splices, edits);

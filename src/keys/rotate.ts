@@ -48,7 +48,7 @@ export interface RotateKeysOptions {
   newSecret?: () => string;
   /** The plan the user confirmed (from planKeyRotation): a file whose content has changed since is refused. */
   expected?: readonly FileReport[];
-  /** With drop-previous: drop `<KEY>_PREVIOUS` even within the grace period. */
+  /** Remove `<KEY>_PREVIOUS` even within the grace period (a leaked key): by dropping it, or by rotating again. */
   force?: boolean;
   /** Test-only: sleep this long between the steps of a rotation, to widen the windows a crash test aims at. */
   pauseMs?: number;
@@ -58,7 +58,10 @@ export interface RotateKeysOptions {
 export interface KeyReport {
   key: string;
   action: KeyEdit['action'];
-  /** 1-based line of the key (or of the removed `_PREVIOUS`) after the edit. */
+  /**
+   * 1-based line of the key (or of the removed `_PREVIOUS`) in the file as the user has it: before the
+   * edit on a dry run, after it otherwise. A key a dry run would add gets the line it would have.
+   */
   line: number;
   /** Fingerprint of the value before (absent when the key was absent or empty). */
   oldFingerprint?: string;
@@ -276,6 +279,7 @@ function editFile(
       return { result, reports };
     }
     const states = inspectKeys(doc, opts.keys, { add: Boolean(opts.add) });
+    checkGracePeriod(doc, opts, loaded.display);
     const rotations = states.map((s) => ({ key: s.key, newValue: valueFor(s.key, s.value) }));
     const result = rotateInDocument(doc, rotations, now);
     const set: Record<string, string> = {};
@@ -292,7 +296,8 @@ function editFile(
       return {
         key: e.key,
         action: e.action,
-        line: e.line,
+        // A dry run changes nothing, so the line is where the key is now (a rotation record goes above it).
+        line: dryRun ? (e.lineBefore ?? e.line) : e.line,
         ...(old ? { oldFingerprint: fingerprintSecret(old) } : {}),
         ...(dryRun ? {} : { newFingerprint: fingerprintSecret(fresh) }),
         previousKept: e.previousKept,
@@ -315,10 +320,21 @@ async function loadAll(fs: KeyFs, opts: RotateKeysOptions): Promise<Loaded[]> {
   return out;
 }
 
+/** A variable name as env files and the shells that source them accept it (dotenv also allows `.` and `-`, a shell does not). */
+const KEY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 function checkKeys(keys: readonly string[]): void {
   if (keys.length === 0) throw new UsageError('no keys to rotate (name them with --keys)');
   for (const key of keys) {
-    if (!/^[\w.-]+$/.test(key)) throw new UsageError(`"${key}" is not a valid env key name`);
+    if (!KEY_NAME.test(key)) {
+      // Whatever follows an `=` may be a value pasted by mistake: it is never echoed.
+      const eq = key.indexOf('=');
+      const shownKey = eq < 0 ? key : `${key.slice(0, eq)}=...`;
+      const hint = eq < 0 ? '' : ' (--keys takes names, not KEY=value)';
+      throw new UsageError(
+        `"${shownKey}" is not a valid env variable name: use letters, digits and _, not starting with a digit (${KEY_NAME.source})${hint}`,
+      );
+    }
     if (key.endsWith(PREVIOUS_SUFFIX)) {
       throw new UsageError(
         `${key} holds a previous value; name the key itself (${key.slice(0, -PREVIOUS_SUFFIX.length)})`,
@@ -367,24 +383,46 @@ async function plan(opts: RotateKeysOptions, thorough: boolean, parse: Parser): 
 
 const DAY_MS = 86_400_000;
 
+interface RecentRotation {
+  rotated: Date;
+  /** Whole days left of the grace period (at least 1). */
+  left: number;
+  /** 1-based line of the key. */
+  line: number;
+}
+
+/** The rotation record above `key` when it is younger than the grace period and a `<KEY>_PREVIOUS` exists. */
+function recentRotation(doc: EnvDocument, key: string, now: number): RecentRotation | undefined {
+  if (!doc.assignments.some((a) => a.key === `${key}${PREVIOUS_SUFFIX}`)) return undefined;
+  const assignment = doc.assignments.find((a) => a.key === key);
+  if (!assignment || assignment.first === 0) return undefined;
+  const rotated = parseRotationRecord(doc.lines[assignment.first - 1]?.text ?? '');
+  if (!rotated) return undefined;
+  const ends = rotated.getTime() + GRACE_PERIOD_DAYS * DAY_MS;
+  if (ends <= now) return undefined;
+  return { rotated, left: Math.ceil((ends - now) / DAY_MS), line: assignment.first + 1 };
+}
+
 /**
- * Refuses to drop `<KEY>_PREVIOUS` while the rotation record above the key is younger than the grace
- * period, unless forced: clients may still use the old key. A key without a record is not refused.
+ * Refuses, unless forced, to remove a `<KEY>_PREVIOUS` younger than the grace period: clients may still use
+ * that old key. Dropping it (`drop-previous`) and replacing it by rotating again (`rotate`) both remove it.
+ * A key without a rotation record is not refused.
  */
 function checkGracePeriod(doc: EnvDocument, opts: RotateKeysOptions, display: string): void {
   if (opts.force) return;
   const now = (opts.now ?? (() => new Date()))().getTime();
   for (const key of opts.keys) {
-    if (!doc.assignments.some((a) => a.key === `${key}${PREVIOUS_SUFFIX}`)) continue;
-    const assignment = doc.assignments.find((a) => a.key === key);
-    if (!assignment || assignment.first === 0) continue;
-    const rotated = parseRotationRecord(doc.lines[assignment.first - 1]?.text ?? '');
-    if (!rotated) continue;
-    const ends = rotated.getTime() + GRACE_PERIOD_DAYS * DAY_MS;
-    if (ends <= now) continue;
-    const left = Math.ceil((ends - now) / DAY_MS);
+    const recent = recentRotation(doc, key, now);
+    if (!recent) continue;
+    const on = recent.rotated.toISOString().slice(0, 10);
+    const days = `${recent.left} day${recent.left === 1 ? '' : 's'} left`;
+    if (opts.action === 'drop-previous') {
+      throw new UsageError(
+        `${display}:${recent.line}: ${key} was rotated on ${on}; its ${GRACE_PERIOD_DAYS}-day grace period has ${days} (pass --force to drop ${key}${PREVIOUS_SUFFIX} now)`,
+      );
+    }
     throw new UsageError(
-      `${display}:${assignment.first + 1}: ${key} was rotated on ${rotated.toISOString().slice(0, 10)}; its ${GRACE_PERIOD_DAYS}-day grace period has ${left} day${left === 1 ? '' : 's'} left (pass --force to drop ${key}${PREVIOUS_SUFFIX} now)`,
+      `${display}:${recent.line}: ${key} was last rotated on ${on} (${GRACE_PERIOD_DAYS}-day grace period, ${days}); rotating again would drop the earlier previous key, ${key}${PREVIOUS_SUFFIX}, and cut off clients still using it (pass --force if that key leaked); the file is unchanged`,
     );
   }
 }
@@ -400,6 +438,7 @@ function checkFile(parse: Parser, loaded: Loaded, opts: RotateKeysOptions): bool
       return doc.assignments.some((a) => previous.has(a.key));
     }
     inspectKeys(doc, opts.keys, { add: Boolean(opts.add) });
+    checkGracePeriod(doc, opts, loaded.display);
     return true;
   } catch (err) {
     problem(loaded.display, err);

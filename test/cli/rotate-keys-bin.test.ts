@@ -15,10 +15,11 @@ interface Result {
   stderr: string;
 }
 
-/** Runs bin/tradesec.js as a program (not `node bin/...`), killed after 10 s so a hang fails fast. */
-function runBin(cwd: string, args: string[]): Promise<Result> {
+/** Runs bin/tradesec.js as a program (or, with viaNode, as `node bin/tradesec.js`), killed after 10 s so a hang fails fast. */
+function runBin(cwd: string, args: string[], viaNode = false): Promise<Result> {
+  const [file, argv] = viaNode ? [process.execPath, [BIN, ...args]] : [BIN, args];
   return new Promise((resolve) => {
-    execFile(BIN, args, { cwd, timeout: 10_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+    execFile(file, argv, { cwd, timeout: 10_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       const e = err as (NodeJS.ErrnoException & { code?: unknown; signal?: string }) | null;
       resolve({
         code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
@@ -60,4 +61,21 @@ describe('bin/tradesec.js rotate-keys --env-file (nodejs/node#54232)', () => {
     const r = await runBin(dir, ['rotate-keys', '--env-file', file, '--dry-run']);
     expect(r).toEqual({ code: 2, signal: null, stdout: '', stderr: `${message}\n` });
   });
+
+  // What README.md says about `node bin/tradesec.js`: Node reads the flag itself, and stops on a missing path or a directory.
+  it.each([
+    ['a missing path', 'nope.env', async () => {}],
+    ['a directory', 'd', async (dir: string) => mkdir(path.join(dir, 'd'))],
+  ])(
+    'started as `node bin/tradesec.js`, leaves %s to Node, which exits 9 before tradesec starts',
+    async (_name, file, setup) => {
+      const dir = await tempDir('tradesec-bin-');
+      await setup(dir);
+      const r = await runBin(dir, ['rotate-keys', '--env-file', file, '--dry-run'], true);
+      expect(r.code).toBe(9);
+      // Node names itself by its path: `/usr/bin/node: nope.env: not found`.
+      expect(r.stderr).toMatch(new RegExp(`^\\S*node: ${file}: `));
+      expect(r.stderr).not.toContain('tradesec:');
+    },
+  );
 });

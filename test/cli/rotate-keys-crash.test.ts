@@ -39,7 +39,7 @@ type KillAt = { after: 'lock' | 'new-file'; ms: number } | { fromStartMs: number
 
 const NEW_FILE = /^\.env\.production\.tradesec-\d+-[0-9a-f]+\.tmp$/;
 
-/** What a run does: rotate the keys, or drop their `_PREVIOUS` values (with --force: no grace period here). */
+/** What a run does: rotate the keys, or drop their `_PREVIOUS` values (both with --force: no grace period here). */
 type Mode = 'rotate' | 'drop';
 
 /** Runs one rotation under umask 000 and SIGKILLs it at `when`. */
@@ -56,7 +56,9 @@ function runAndKill(bin: string, dir: string, when: KillAt, mode: Mode = 'rotate
         '--yes',
         '--env-file',
         '.env.production',
-        ...(mode === 'drop' ? ['--drop-previous', '--force'] : []),
+        // --force: the runs follow each other within the grace period, which would refuse both otherwise.
+        '--force',
+        ...(mode === 'drop' ? ['--drop-previous'] : []),
       ],
       {
         cwd: dir,

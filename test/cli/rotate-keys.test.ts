@@ -35,8 +35,12 @@ async function envDir(content = ENV, name = '.env.production'): Promise<string> 
 }
 
 /** Runs the CLI in `dir`; asserts that no value, old or new, appears in anything it printed. */
-async function run(dir: string, args: string[], extra: { interactive?: boolean } = {}) {
-  const io = memoryIo({ cwd: dir, interactive: extra.interactive ?? false });
+async function run(
+  dir: string,
+  args: string[],
+  extra: { interactive?: boolean; env?: Record<string, string> } = {},
+) {
+  const io = memoryIo({ cwd: dir, interactive: extra.interactive ?? false, env: extra.env ?? {} });
   const code = await main(args, io);
   const out = io.out();
   const err = io.err();
@@ -85,8 +89,13 @@ describe('tradesec rotate-keys', () => {
     expect(r).toEqual({
       code: 2,
       out: '',
-      err: 'tradesec: about to rotate SECRET_KEY, API_SECRET_KEY in .env.production: pass --yes to confirm (no terminal to ask)\n',
+      err: 'tradesec: about to rotate SECRET_KEY, API_SECRET_KEY in .env.production: pass --yes to confirm (stdin is not a terminal to ask on)\n',
     });
+    // With CI set, prompts are off even on a terminal: the message gives that reason.
+    const ci = await run(dir, ['rotate-keys', '--keys', 'SECRET_KEY'], { env: { CI: '1' } });
+    expect(ci.err).toBe(
+      'tradesec: about to rotate SECRET_KEY in .env.production: pass --yes to confirm (CI is set, so tradesec does not ask)\n',
+    );
     expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
   });
 
@@ -116,7 +125,8 @@ describe('tradesec rotate-keys', () => {
       expect((await run(dir, ['rotate-keys', '--yes'])).code).toBe(0);
       between = await readFile(file, 'utf8');
     };
-    const r = await run(dir, ['rotate-keys'], { interactive: true });
+    // --force: without it, rotating again within the grace period is refused before the file is compared.
+    const r = await run(dir, ['rotate-keys', '--force'], { interactive: true });
     expect(r.code).toBe(2);
     expect(r.err).toBe(
       'tradesec: .env.production changed since it was read; run again (the file is unchanged)\n',
@@ -125,12 +135,32 @@ describe('tradesec rotate-keys', () => {
     expect(dotenvParse(between).SECRET_KEY_PREVIOUS).toBe(OLD_SECRET);
   });
 
+  it('gives a dry run the lines of the file as it is, not after the rotation records are inserted', async () => {
+    const text = `# app\nAPP_ENV=production\nDEBUG=false\n\nSECRET_KEY=${OLD_SECRET}\n`;
+    const dir = await envDir(text);
+    const r = await run(dir, ['rotate-keys', '--dry-run', '--keys', 'SECRET_KEY,NEW_KEY', '--add']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      `would rotate SECRET_KEY  line 5  ${fingerprintSecret(OLD_SECRET)} -> (new value)`,
+    );
+    // An added key has no line yet: the one it would get is said to be after the change.
+    expect(r.out).toContain('would add NEW_KEY     line 9 after the change');
+    const json = await run(dir, ['rotate-keys', '--dry-run', '--json', '--keys', 'SECRET_KEY']);
+    expect(JSON.parse(json.out).files[0].keys[0]).toMatchObject({ key: 'SECRET_KEY', line: 5 });
+    expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(text);
+    // The rotation itself reports where the key is afterwards, below its rotation record.
+    const done = await run(dir, ['rotate-keys', '--yes', '--keys', 'SECRET_KEY']);
+    expect(done.out).toContain('rotated SECRET_KEY  line 6  ');
+    const after = (await readFile(path.join(dir, '.env.production'), 'utf8')).split('\n');
+    expect(after[5]).toMatch(/^SECRET_KEY=/);
+  });
+
   it('prints what a dry run would change and changes nothing', async () => {
     const dir = await envDir();
     const r = await run(dir, ['rotate-keys', '--dry-run', '--restart', 'systemctl restart "trading app"']);
     expect(r.code).toBe(0);
     expect(r.out).toContain(
-      `would rotate SECRET_KEY      line 3  ${fingerprintSecret(OLD_SECRET)} -> (new value)`,
+      `would rotate SECRET_KEY      line 2  ${fingerprintSecret(OLD_SECRET)} -> (new value)`,
     );
     expect(r.out).toContain('backup would go to .tradesec-backups/');
     expect(r.out).toContain("would run: systemctl restart 'trading app'\n");
@@ -232,6 +262,26 @@ describe('tradesec rotate-keys', () => {
     );
   });
 
+  it('refuses to rotate again within the grace period unless --force, changing nothing', async () => {
+    const dir = await envDir();
+    const file = path.join(dir, '.env.production');
+    expect((await run(dir, ['rotate-keys', '--yes'])).code).toBe(0);
+    const once = await readFile(file, 'utf8');
+    for (const args of [['--yes'], ['--dry-run'], ['--yes', '--json']]) {
+      const r = await run(dir, ['rotate-keys', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(
+        /^tradesec: \.env\.production:3: SECRET_KEY was last rotated on \d{4}-\d{2}-\d{2} \(7-day grace period, 7 days left\); rotating again would drop the earlier previous key, SECRET_KEY_PREVIOUS, and cut off clients still using it \(pass --force if that key leaked\); the file is unchanged\n$/,
+      );
+      expect(oneLine(r.err)).toBe(true);
+    }
+    expect(await readFile(file, 'utf8')).toBe(once);
+    const forced = await run(dir, ['rotate-keys', '--yes', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.out).toContain('old value kept as SECRET_KEY_PREVIOUS (replacing the earlier one)');
+    expect(dotenvParse(await readFile(file)).SECRET_KEY_PREVIOUS).toBe(dotenvParse(once).SECRET_KEY);
+  });
+
   it('runs --restart without a shell and reports its exit code', async () => {
     const dir = await envDir();
     const node = process.execPath;
@@ -252,7 +302,7 @@ describe('tradesec rotate-keys', () => {
   it('exits 3 with one line when the restart command fails, is killed or is missing; the keys stay rotated', async () => {
     const dir = await envDir();
     const restartWith = (command: string) =>
-      run(dir, ['rotate-keys', '--yes', '--json', '--restart', command]);
+      run(dir, ['rotate-keys', '--yes', '--force', '--json', '--restart', command]);
     const hand = 'the keys are rotated, restart the app by hand\n';
     const failing = await restartWith(`"${process.execPath}" -e "process.exit(4)"`);
     expect(failing.code).toBe(3);
@@ -286,12 +336,57 @@ describe('tradesec rotate-keys', () => {
 });
 
 describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () => {
-  const cases: Array<[string, string, string[], string | RegExp, (dir: string) => Promise<void>]> = [
+  const rule = 'use letters, digits and _, not starting with a digit (^[A-Za-z_][A-Za-z0-9_]*$)';
+  // [case, file content, --keys and more, the name as the message shows it, what follows the rule]
+  const badKeyNameInput: Array<[string, string, string[], string, string]> = [
+    [
+      'a key name with a hyphen, even with --add and --dry-run',
+      ENV,
+      ['lower-case', '--add', '--dry-run'],
+      'lower-case',
+      '',
+    ],
+    [
+      'a key name with a hyphen that dotenv reads in the file (a shell does not)',
+      `${ENV}lower-case=x\n`,
+      ['lower-case'],
+      'lower-case',
+      '',
+    ],
+    ['a key name with a dot, even among valid ones', ENV, ['SECRET_KEY,a.b', '--add'], 'a.b', ''],
+    ['a key name starting with a digit', ENV, ['1KEY'], '1KEY', ''],
+    [
+      'a KEY=value given as a key name, without echoing the value',
+      ENV,
+      ['SECRET_KEY=not-to-be-printed', '--add'],
+      'SECRET_KEY=...',
+      ' (--keys takes names, not KEY=value)',
+    ],
+  ];
+  type Case = [string, string, string[], string | RegExp, (dir: string) => Promise<void>];
+  const badKeyNames = badKeyNameInput.map(
+    ([name, content, [keys, ...more], shown, tail]): Case => [
+      name,
+      content,
+      ['--keys', keys ?? '', ...more],
+      `tradesec: "${shown}" is not a valid env variable name: ${rule}${tail}`,
+      async () => {},
+    ],
+  );
+  const cases: Case[] = [
     [
       'a missing file',
       ENV,
       ['--env-file', 'missing.env'],
       'tradesec: missing.env: no such file (name it with --env-file)',
+      async () => {},
+    ],
+    ...badKeyNames,
+    [
+      'an empty --env-file (it would name the working directory)',
+      ENV,
+      ['--env-file', 'other.env', '--env-file', ''],
+      'tradesec: --env-file needs a path',
       async () => {},
     ],
     [
@@ -338,13 +433,6 @@ describe('tradesec rotate-keys errors: exit 2, one line, nothing changed', () =>
         await mkdir(path.join(dir, '.tradesec-backups'));
         await chmod(path.join(dir, '.tradesec-backups'), 0o755);
       },
-    ],
-    [
-      '--force without --drop-previous',
-      ENV,
-      ['--force'],
-      'tradesec: --force only goes with --drop-previous',
-      async () => {},
     ],
     [
       'a file with another hard link',

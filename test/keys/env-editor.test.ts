@@ -146,7 +146,14 @@ describe('rotateInDocument', () => {
         'export SECRET_KEY_PREVIOUS="old one"  # main key\r\nDEBUG=false\r\n',
     );
     expect(r.edits).toEqual([
-      { key: 'SECRET_KEY', action: 'rotated', previousKept: true, previousRemoved: 0, line: 3 },
+      {
+        key: 'SECRET_KEY',
+        action: 'rotated',
+        previousKept: true,
+        previousRemoved: 0,
+        line: 3,
+        lineBefore: 2,
+      },
     ]);
   });
 

@@ -172,7 +172,7 @@ describe('rotateKeys', () => {
     const dir = await envDir();
     const now = () => new Date('2025-01-01T00:00:00Z');
     const a = await rotateKeys(options(dir, { now }));
-    const b = await rotateKeys(options(dir, { now }));
+    const b = await rotateKeys(options(dir, { now, force: true }));
     expect(a[0]?.backup).not.toBe(b[0]?.backup);
     expect(await readFile(a[0]?.backup ?? '', 'utf8')).toBe(ENV);
     expect(dotenvParse(await readFile(b[0]?.backup ?? '', 'utf8')).SECRET_KEY_PREVIOUS).toBe(OLD_SECRET);
@@ -259,6 +259,48 @@ describe('rotateKeys', () => {
     // The same period as the secrets check's default, which reports a _PREVIOUS kept longer.
     expect(secretsCheck.meta.options?.['grace-days']?.default).toBe(String(GRACE_PERIOD_DAYS));
     expect(await readFile(file, 'utf8')).not.toContain('_PREVIOUS');
+  });
+
+  it('refuses to rotate again within the grace period unless forced: that would drop the earlier previous key', async () => {
+    const dir = await envDir();
+    const file = path.join(dir, '.env.production');
+    await rotateKeys(options(dir, { now: () => new Date('2025-06-01T12:00:00Z') }));
+    const rotated = await readFile(file, 'utf8');
+    const first = dotenvParse(rotated);
+    const again = (extra: Partial<RotateKeysOptions>) =>
+      rotateKeys(options(dir, { now: () => new Date('2025-06-03T13:00:00Z'), ...extra }));
+    const message =
+      '.env.production:4: SECRET_KEY was last rotated on 2025-06-01 (7-day grace period, 5 days left); rotating again would drop the earlier previous key, SECRET_KEY_PREVIOUS, and cut off clients still using it (pass --force if that key leaked); the file is unchanged';
+    await expect(again({})).rejects.toThrow(message);
+    // A dry run says so too, before anyone is asked to confirm.
+    await expect(
+      planKeyRotation(options(dir, { now: () => new Date('2025-06-03T13:00:00Z') })),
+    ).rejects.toThrow(message);
+    await expect(
+      planKeyRotation(options(dir, { now: () => new Date('2025-06-03T13:00:00Z') }), { thorough: false }),
+    ).rejects.toThrow(message);
+    expect(await readFile(file, 'utf8')).toBe(rotated);
+    expect(await readdir(path.join(dir, BACKUP_DIR))).toHaveLength(1);
+    // After the grace period, rotating again replaces the previous value without --force.
+    const later = await envDir(rotated);
+    const [r] = await rotateKeys(options(later, { now: () => new Date('2025-06-08T12:00:00Z') }));
+    expect(r?.changed).toBe(true);
+    // --force (a leaked key): the earlier previous value goes, the one just replaced is kept.
+    const [forced] = await again({ force: true });
+    expect(forced?.keys.map((k) => [k.key, k.previousKept, k.previousRemoved])).toEqual([
+      ['SECRET_KEY', true, 1],
+      ['API_SECRET_KEY', true, 1],
+    ]);
+    expect(dotenvParse(await readFile(file, 'utf8')).SECRET_KEY_PREVIOUS).toBe(first.SECRET_KEY);
+  });
+
+  it('rotates a key again within the grace period when it has no previous value', async () => {
+    const dir = await envDir();
+    const now = () => new Date('2025-06-03T13:00:00Z');
+    await rotateKeys(options(dir, { now: () => new Date('2025-06-01T12:00:00Z') }));
+    await rotateKeys(options(dir, { action: 'drop-previous', force: true, now }));
+    const [r] = await rotateKeys(options(dir, { now }));
+    expect(r?.changed).toBe(true);
   });
 
   it('follows a symbolic link only when asked, and keeps the link', async () => {
@@ -403,7 +445,8 @@ describe('bad input changes nothing', () => {
     // Another rotation ran (with --yes) while this one waited for its answer.
     await rotateKeys(options(dir));
     const between = await readFile(file);
-    const err = await rotateKeys(options(dir, { expected: planned })).catch((e: unknown) => e);
+    // --force: rotating again within the grace period is refused otherwise, before the file is compared.
+    const err = await rotateKeys(options(dir, { expected: planned, force: true })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RotationError);
     expect((err as RotationError).message).toBe(
       '.env.production changed since it was read; run again (the file is unchanged)',
@@ -507,8 +550,9 @@ describe('bad input changes nothing', () => {
     const dir = await envDir();
     const plan = await planKeyRotation(options(dir));
     expect(plan[0]?.keys.map((k) => [k.key, k.line, k.oldFingerprint, k.newFingerprint])).toEqual([
-      ['SECRET_KEY', 4, fingerprintSecret(OLD_SECRET), undefined],
-      ['API_SECRET_KEY', 7, fingerprintSecret(OLD_API), undefined],
+      // The lines of the file as it is: a dry run inserts no rotation record.
+      ['SECRET_KEY', 3, fingerprintSecret(OLD_SECRET), undefined],
+      ['API_SECRET_KEY', 4, fingerprintSecret(OLD_API), undefined],
     ]);
     expect(await readFile(path.join(dir, '.env.production'), 'utf8')).toBe(ENV);
     expect(await tree(dir)).toEqual(['.env.production']);

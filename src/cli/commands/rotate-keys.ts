@@ -40,7 +40,7 @@ export function registerRotateKeys(program: Command, state: CliState): void {
     .option('--env-file <file>', 'env file to edit (repeatable; default: .env.production)', repeatable)
     .option(
       '--keys <keys>',
-      'keys to rotate, comma-separated (default: SECRET_KEY,API_SECRET_KEY)',
+      'keys to rotate, comma-separated names of letters, digits and _ (default: SECRET_KEY,API_SECRET_KEY)',
       commaList,
     )
     .option('--dry-run', 'print what would change (keys, lines, fingerprints) and change nothing')
@@ -51,7 +51,7 @@ export function registerRotateKeys(program: Command, state: CliState): void {
     .option('--drop-previous', 'after the grace period: remove the <KEY>_PREVIOUS values instead of rotating')
     .option(
       '--force',
-      `with --drop-previous: drop them even within the ${GRACE_PERIOD_DAYS}-day grace period (a leaked key)`,
+      `remove <KEY>_PREVIOUS even within the ${GRACE_PERIOD_DAYS}-day grace period (a leaked key): with --drop-previous, or when rotating again replaces it`,
     )
     .option('--add', 'create listed keys that are absent instead of refusing')
     .option('--follow-symlinks', 'rotate the file a symbolic link points to (refused otherwise)')
@@ -74,6 +74,7 @@ export function registerRotateKeys(program: Command, state: CliState): void {
         ['tradesec rotate-keys --keys API_SECRET_KEY --yes', 'one key'],
         ['tradesec rotate-keys --drop-previous --yes', 'end the grace period'],
         ['tradesec rotate-keys --drop-previous --force --yes', 'a leaked key: no grace period'],
+        ['tradesec rotate-keys --force --yes', 'rotate again within the grace period (a leaked key)'],
       ]) +
         '\nThe old value stays as <KEY>_PREVIOUS so the app can accept both while clients move to the new key\n' +
         '(docs/key-rotation.md shows how). Values are never printed: only sha256 fingerprints.\n' +
@@ -109,7 +110,6 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
     '../../keys/generate.js'
   );
   if (flags.dropPrevious && flags.add) throw new UsageError('--add and --drop-previous do not go together');
-  if (flags.force && !flags.dropPrevious) throw new UsageError('--force only goes with --drop-previous');
   const bytes = parseSecretBytes(flags.bytes ?? '32');
   const format = parseSecretFormat(flags.format ?? 'base64url');
   const short = flags.dropPrevious ? undefined : shortSecretWarning(bytes);
@@ -119,6 +119,8 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
     const { splitCommand } = await import('../../keys/split-command.js');
     restart = splitCommand(flags.restart);
   }
+  // '' would resolve to the working directory itself.
+  if (flags.envFile?.includes('')) throw new UsageError('--env-file needs a path');
   const pauseMs = pauseFrom(io.env);
   const opts: RotateKeysOptions = {
     cwd: io.cwd,
@@ -158,7 +160,8 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
   }
   if (!flags.yes) {
     const what = `${flags.dropPrevious ? 'remove the previous values of' : 'rotate'} ${opts.keys.join(', ')} in ${changing.map((f) => f.file).join(', ')}`;
-    if (!io.interactive) throw new UsageError(`about to ${what}: pass --yes to confirm (no terminal to ask)`);
+    if (!io.interactive)
+      throw new UsageError(`about to ${what}: pass --yes to confirm (${noPromptReason(io)})`);
     const { confirm } = await import('@inquirer/prompts');
     const ok = await confirm({
       message: `${what[0]?.toUpperCase()}${what.slice(1)} (a backup is kept)?`,
@@ -214,6 +217,11 @@ async function rotateKeysCommand(state: CliState, flags: RotateFlags): Promise<n
   return ExitCode.ok;
 }
 
+/** Why tradesec does not ask: prompts are off when CI is set or stdin is not a terminal (see processIo). */
+function noPromptReason(io: CliState['io']): string {
+  return io.env.CI ? 'CI is set, so tradesec does not ask' : 'stdin is not a terminal to ask on';
+}
+
 /** argv as a shell would need it typed, for messages. */
 function formatArgv(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
@@ -238,7 +246,9 @@ function writeFile(state: CliState, f: FileReport, dryRun: boolean): void {
     out.push(`${f.file}:`);
     const width = Math.max(...f.keys.map((k) => k.key.length));
     for (const k of f.keys) {
-      let line = `  ${verb(k.action)} ${k.key.padEnd(width)}  line ${k.line}`;
+      // On a dry run, lines are those of the file as it is; an added key has none yet.
+      const after = dryRun && k.action === 'added' ? ' after the change' : '';
+      let line = `  ${verb(k.action)} ${k.key.padEnd(width)}  line ${k.line}${after}`;
       if (k.action === 'dropped') {
         line += `  (${k.key}_PREVIOUS removed)`;
       } else {
