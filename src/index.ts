@@ -41,6 +41,6 @@ export {
   type SyntaxTree,
 } from './facts/python/sources.js';
 export type { TextFile } from './facts/text.js';
-export { BACKUP_DIR, isRotationArtefact } from './keys/artefacts.js';
+export { BACKUP_DIR, isInBackupDir, isRotationArtefact } from './keys/artefacts.js';
 export { parseRotationRecord } from './keys/rotation-record.js';
 export { LineIndex } from './util/lines.js';

@@ -10,6 +10,7 @@ import {
   type GitRepo,
   globMatcher,
   type HistoryEntry,
+  isInBackupDir,
   type SkipCode,
   skip,
   unreadableFinding,
@@ -205,7 +206,7 @@ function skipCodeFor(reason: string): SkipCode {
 /** The kind of secret a path's name suggests, or undefined (templates are not secrets). */
 export function secretKind(p: string): SecretKind | undefined {
   // rotate-keys' backups hold the keys that were rotated out, whatever the backed-up file was called.
-  if (p.split('/').slice(0, -1).includes(BACKUP_DIR)) return 'backup';
+  if (isInBackupDir(p)) return 'backup';
   const name = path.posix.basename(p);
   if (EXAMPLE_FILE.test(name)) return undefined;
   if (name === '.env' || name.startsWith('.env.') || (name.endsWith('.env') && name.length > 4)) return 'env';

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { UsageError } from '../audit/errors.js';
-import { LOCK_SUFFIX } from './artefacts.js';
+import { LEFTOVER_SUFFIX, LOCK_SUFFIX } from './artefacts.js';
 import { errorCode, fsReason, type KeyFs } from './fs-layer.js';
 
 /** A held lock; release it when done. */
@@ -209,8 +209,6 @@ async function releaseLock(fs: KeyFs, lockPath: string, token: string): Promise<
   if (typeof holder === 'object' && holder.token === token) await fs.unlink(lockPath).catch(() => undefined);
 }
 
-const LEFTOVER = /\.tradesec(?:-|\.lock\.(?:stale-)?)(\d+)-[0-9a-f]+(\.tmp)?$/;
-
 /**
  * Removes what killed rotations of `file` left behind: temporary copies (which hold secrets) and lock
  * drafts whose process is gone. Call with the lock held: no other rotation of `file` can be writing a
@@ -228,7 +226,7 @@ export async function removeLeftovers(fs: KeyFs, file: string): Promise<string[]
   }
   for (const name of names) {
     if (!name.startsWith(`${base}.tradesec`)) continue;
-    const m = LEFTOVER.exec(name.slice(base.length));
+    const m = LEFTOVER_SUFFIX.exec(name.slice(base.length));
     if (!m?.[1]) continue;
     const pid = Number(m[1]);
     // A lock draft of a live process may be about to be published: leave it to its writer.

@@ -4,7 +4,7 @@ import { constants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../audit/errors.js';
 import { fingerprintSecret } from '../audit/fingerprint.js';
-import { BACKUP_DIR } from './artefacts.js';
+import { BACKUP_DIR, tempNameOf } from './artefacts.js';
 import {
   dropPreviousInDocument,
   type EditResult,
@@ -720,7 +720,7 @@ async function replaceFile(
   const dir = path.dirname(loaded.target);
   const tmp = path.join(
     dir,
-    `${path.basename(loaded.target)}.tradesec-${fs.pid}-${randomBytes(6).toString('hex')}.tmp`,
+    tempNameOf(path.basename(loaded.target), fs.pid, randomBytes(6).toString('hex')),
   );
   try {
     await createSecretFile(fs, tmp, newFileMode(loaded.stat.mode), loaded.stat, text);
