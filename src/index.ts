@@ -42,5 +42,6 @@ export {
 } from './facts/python/sources.js';
 export type { TextFile } from './facts/text.js';
 export { BACKUP_DIR, isInBackupDir, isRotationArtefact } from './keys/artefacts.js';
-export { parseRotationRecord } from './keys/rotation-record.js';
+export { AUDIT_MIN_SECRET_BYTES } from './keys/generate.js';
+export { GRACE_PERIOD_DAYS, parseRotationRecord } from './keys/rotation-record.js';
 export { LineIndex } from './util/lines.js';

@@ -1,10 +1,12 @@
 // Check 1, secrets: production keys present, strong, unique, fresh, unpublished, and not hardcoded.
 import {
+  AUDIT_MIN_SECRET_BYTES,
   type CheckContext,
   ConfigError,
   defineCheck,
   descendantsOfType,
   type FindingInput,
+  GRACE_PERIOD_DAYS,
   globMatcher,
   isRotationArtefact,
   lineOf,
@@ -56,7 +58,13 @@ const DOCKERFILES: readonly string[] = [
   'Containerfile.*',
 ];
 
-const DEFAULTS = { requiredKeys: 'SECRET_KEY,API_SECRET_KEY', maxAgeDays: 90, graceDays: 7, minBytes: 32 };
+// The grace period and the key size are the ones rotate-keys and secrets generate work to: one value each.
+const DEFAULTS = {
+  requiredKeys: 'SECRET_KEY,API_SECRET_KEY',
+  maxAgeDays: 90,
+  graceDays: GRACE_PERIOD_DAYS,
+  minBytes: AUDIT_MIN_SECRET_BYTES,
+};
 
 const ROTATE = 'Generate a new value (tradesec secrets generate) or run tradesec rotate-keys on the env file';
 
