@@ -139,14 +139,14 @@ export async function acquireLock(fs: KeyFs, file: string, label: string): Promi
   const suffix = () => `${fs.pid}-${randomBytes(4).toString('hex')}`;
   const draft = `${lockPath}.${suffix()}`;
   const start = fs.startTime(fs.pid);
+  const token = randomBytes(12).toString('hex');
   const me: LockOwner = {
     pid: fs.pid,
     ...(start ? { start } : {}),
     ...(fs.hostname ? { host: fs.hostname } : {}),
     ...(fs.pidNamespace ? { ns: fs.pidNamespace } : {}),
-    token: randomBytes(12).toString('hex'),
+    token,
   };
-  const token = me.token ?? '';
   let tookOverFrom: number | undefined;
   try {
     try {

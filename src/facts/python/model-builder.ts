@@ -196,12 +196,12 @@ const ROUTE_METHODS = new Set([
  * The `add_*route` methods: the route kind, the keyword naming the handler, and the declaration. `add_route`
  * and `add_websocket_route` are Starlette's own: FastAPI runs no dependencies for them.
  */
-const ADD_ROUTE_METHODS: Record<string, [string, string, Route['declaration']]> = {
+const ADD_ROUTE_METHODS = {
   add_api_route: ['api_route', 'endpoint', 'add_api_route'],
   add_api_websocket_route: ['websocket', 'endpoint', 'add_api_route'],
   add_route: ['route', 'route', 'add_route'],
   add_websocket_route: ['websocket_route', 'route', 'add_route'],
-};
+} as const satisfies Record<string, readonly [string, string, Route['declaration']]>;
 /** Methods of an app or router that declare something (routes with a decorator, besides these). */
 const INSTANCE_METHODS = new Set([
   'add_api_route',
@@ -440,11 +440,7 @@ export function analyse(model: AppModel): void {
       case 'add_api_websocket_route':
       case 'add_route':
       case 'add_websocket_route': {
-        const [kind, endpointKw, declaration] = ADD_ROUTE_METHODS[method] ?? [
-          'api_route',
-          'endpoint',
-          'add_api_route',
-        ];
+        const [kind, endpointKw, declaration] = ADD_ROUTE_METHODS[method];
         endpointRoute(kind, args[1] ?? kwargs.get(endpointKw)?.value, rc.node, declaration);
         break;
       }

@@ -1056,11 +1056,12 @@ function mutatedValue(
         v = { ...v, items: [...v.items, argValue] };
         break;
       case 'insert': {
-        const idx = arg ? valueIn(model, module, arg, ctx) : undefined;
+        // insert(index, item): the index is the first argument, already evaluated.
         const item = m.args[1] ? valueIn(model, module, m.args[1], ctx) : undefined;
-        if (idx?.kind !== 'number' || !item) return fail(m.op);
+        if (argValue?.kind !== 'number' || !item) return fail(m.op);
+        const at = argValue.value;
         const items = [...v.items];
-        items.splice(idx.value < 0 ? Math.max(0, items.length + idx.value) : idx.value, 0, item);
+        items.splice(at < 0 ? Math.max(0, items.length + at) : at, 0, item);
         v = { ...v, items };
         break;
       }
