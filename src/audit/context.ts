@@ -1,7 +1,7 @@
 // The shared, lazily memoised audit context: each artefact is discovered, read or parsed once.
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { type DiscoveryOptions, discoverFiles, type RepoFile } from '../facts/discovery.js';
+import { byPath, type DiscoveryOptions, discoverFiles, type RepoFile } from '../facts/discovery.js';
 import { GitRepo } from '../facts/git.js';
 import type { Probe } from '../facts/probe.js';
 import { readTextFile, type TextFile } from '../facts/text.js';
@@ -81,11 +81,11 @@ export function createAuditContext(options: ContextOptions): AuditContext {
     },
     async unreadableDirs() {
       await ctx.files();
-      return [...unreadableDirs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      return [...unreadableDirs].sort(byPath);
     },
     async unfollowed() {
       await ctx.files();
-      return [...unfollowed].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      return [...unfollowed].sort(byPath);
     },
     async glob(patterns) {
       const match = globMatcher(patterns);

@@ -100,8 +100,13 @@ export async function discoverFiles(root: string, options: DiscoveryOptions = {}
     await Promise.all(subdirs.map(([abs, rel]) => walk(abs, rel)));
   };
   await walk(realRoot === root ? root : realRoot, '');
-  out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  out.sort(byPath);
   return out;
+}
+
+/** Orders by `path`, code unit by code unit (not by locale): the same order on every machine. */
+export function byPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 /** True when `child` is `parent` or below it (both absolute, resolved). */
