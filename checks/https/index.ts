@@ -145,7 +145,7 @@ export default defineCheck({
         title: 'Certificates in the repository are not expired',
         severity: 'high',
         description: 'An expired certificate makes every client refuse the connection.',
-        remediation: 'Renew the certificate (`tradesec cert certbot` or `certbot renew`).',
+        remediation: 'Renew the certificate (`certbot renew` for Let’s Encrypt).',
       },
       'certificate-expiring': {
         title: `Certificates are valid for more than ${EXPIRY_WARNING_DAYS} days`,
@@ -158,7 +158,7 @@ export default defineCheck({
         severity: 'medium',
         description: 'Browsers and most clients ignore the common name and reject a certificate without SAN.',
         remediation:
-          'Reissue the certificate with SANs (`tradesec cert self-signed --domain ...` adds them).',
+          'Reissue the certificate with SANs (certbot adds them; for a self-signed one, `openssl req -x509 ... -addext "subjectAltName=DNS:example.com"`).',
       },
       'certificate-key-mismatch': {
         title: 'Private keys match their certificates',

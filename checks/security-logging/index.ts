@@ -48,7 +48,7 @@ export default defineCheck({
         severity: 'medium',
         description:
           'A rejected API key that is not logged leaves brute-force attempts invisible: nothing for alerting, ' +
-          'for tradesec incident brute-force, or for the investigation afterwards.',
+          'for brute-force detection (fail2ban and the like), or for the investigation afterwards.',
         remediation:
           'Log the failure (security_logger.warning(...)) right before raising HTTPException(401/403), in the ' +
           'same branch; a log call after raise never runs.',
@@ -65,7 +65,7 @@ export default defineCheck({
         severity: 'medium',
         description:
           'Without the client address a failure log cannot show who is guessing keys, and no address can be ' +
-          'blocked (tradesec incident brute-force and block-ip work on addresses); a success log without it ' +
+          'blocked (brute-force detection and firewall rules work on addresses); a success log without it ' +
           'cannot show a leaked key used from an unknown place (low).',
         remediation:
           'Include request.client.host (with uvicorn --proxy-headers behind nginx) or the first X-Forwarded-For ' +
